@@ -1,0 +1,1 @@
+"""Everything derived from the record: analysis rows, statistics, reports, cohorts, surveillance."""

@@ -1,0 +1,1 @@
+"""Cohort definitions, de-identified export bundles, surrogate keys and the export log."""

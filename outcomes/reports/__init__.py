@@ -1,0 +1,1 @@
+"""Outcome reports: Celery jobs, stored reproducible results, released figures, dashboard."""

@@ -1,0 +1,1 @@
+"""Survival and incidence estimators as pure functions over arrays (no Django imports)."""

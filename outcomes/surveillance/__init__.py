@@ -1,0 +1,1 @@
+"""Surveillance plans, schedules, the coordinator worklist and reminder digests."""

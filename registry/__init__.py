@@ -1,0 +1,1 @@
+"""The record: patients, tumors and everything abstracted about them."""

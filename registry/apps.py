@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class RegistryConfig(AppConfig):
+    name = "registry"
+    verbose_name = "IMT record"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from registry.roles import ensure_reference_data_after_migrate
+
+        post_migrate.connect(ensure_reference_data_after_migrate, sender=self)
