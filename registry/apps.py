@@ -10,4 +10,6 @@ class RegistryConfig(AppConfig):
 
         from registry.roles import ensure_reference_data_after_migrate
 
-        post_migrate.connect(ensure_reference_data_after_migrate, sender=self)
+        import registry.signals  # noqa: F401  (connects the receivers)
+
+        post_migrate.connect(ensure_reference_data_after_migrate)

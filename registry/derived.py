@@ -1,0 +1,146 @@
+"""Values derived from the record, as pure functions: gene status, definitive resection, follow-up dates.
+
+These are the single definitions every other part uses (admin columns, analysis rows, surveillance,
+exports). They take plain values so the analysis selector can call them on streamed rows.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from registry.vocabularies import (
+    FusionStatus,
+    Gene,
+    GeneStatus,
+    KINASE_FUSION_GENES,
+    Margin,
+    NTRK_GENES,
+    SCREENING_METHODS,
+    SurgeryExtent,
+    TestMethod,
+    TestResult,
+)
+
+FISH_POSITIVE_FRACTION = 0.15
+FISH_MINIMUM_NUCLEI = 50
+FISH_RECOUNT_LOW, FISH_RECOUNT_HIGH, FISH_RECOUNT_NUCLEI = 0.10, 0.50, 100
+
+
+@dataclass(frozen=True)
+class TestOutcome:
+    gene: str
+    method: str
+    result: str
+
+
+def _confirms(gene_family: str, method: str) -> bool:
+    """ALK IHC confirms ALK; for ROS1 and NTRK, IHC is only a screen (DESIGN section 4)."""
+    if gene_family == Gene.ALK:
+        return True
+    return method not in SCREENING_METHODS
+
+
+def _family(gene: str) -> str:
+    return "NTRK" if gene in NTRK_GENES else gene
+
+
+def gene_status(tests: Iterable[TestOutcome], family: str) -> str:
+    """Status of one gene family ("ALK", "ROS1", "NTRK", "RET", ...) from its tests."""
+    results = [(t.method, t.result) for t in tests if _family(t.gene) == family]
+    if any(r == TestResult.POSITIVE and _confirms(family, m) for m, r in results):
+        return GeneStatus.POSITIVE
+    if any(r == TestResult.NEGATIVE and _confirms(family, m) for m, r in results):
+        return GeneStatus.NEGATIVE
+    if any(r == TestResult.POSITIVE for m, r in results):
+        return GeneStatus.SCREEN_POSITIVE
+    if any(r == TestResult.NEGATIVE for m, r in results):
+        return GeneStatus.NEGATIVE
+    if any(r == TestResult.EQUIVOCAL for m, r in results):
+        return GeneStatus.EQUIVOCAL
+    return GeneStatus.UNKNOWN
+
+
+def fusion_status(tests: Sequence[TestOutcome]) -> str:
+    """Any confirmed kinase fusion (ALK, ROS1, NTRK1-3, RET, PDGFRB)."""
+    families = sorted({_family(g) for g in KINASE_FUSION_GENES})
+    statuses = [gene_status(tests, family) for family in families]
+    if GeneStatus.POSITIVE in statuses:
+        return FusionStatus.YES
+    if any(t.result in (TestResult.NEGATIVE,) for t in tests if t.gene in KINASE_FUSION_GENES):
+        # Tested and no confirmed fusion (unconfirmed screens and equivocals are not a fusion).
+        if GeneStatus.SCREEN_POSITIVE in statuses or GeneStatus.EQUIVOCAL in statuses:
+            return FusionStatus.UNKNOWN
+        return FusionStatus.NO
+    return FusionStatus.UNKNOWN
+
+
+def tumor_gene_statuses(tests: Sequence[TestOutcome]) -> dict[str, str]:
+    return {
+        "alk_status": gene_status(tests, Gene.ALK),
+        "ros1_status": gene_status(tests, Gene.ROS1),
+        "ntrk_status": gene_status(tests, "NTRK"),
+        "fusion_status": fusion_status(tests),
+    }
+
+
+def fish_interpretation(counted: int | None, rearranged: int | None) -> str | None:
+    """Break-apart FISH: positive at >= 15% rearranged of at least 50 nuclei counted."""
+    if not counted or rearranged is None or counted < FISH_MINIMUM_NUCLEI:
+        return None
+    return TestResult.POSITIVE if rearranged / counted >= FISH_POSITIVE_FRACTION else TestResult.NEGATIVE
+
+
+def fish_needs_more_nuclei(counted: int | None, rearranged: int | None) -> bool:
+    """A rate between 10% and 50% on fewer than 100 nuclei wants 100 counted."""
+    if not counted or rearranged is None:
+        return False
+    return counted < FISH_RECOUNT_NUCLEI and FISH_RECOUNT_LOW <= rearranged / counted <= FISH_RECOUNT_HIGH
+
+
+@dataclass(frozen=True)
+class SurgeryFacts:
+    id: int
+    date: dt.date
+    extent: str
+    margin: str
+
+
+def definitive_resection(surgeries: Iterable[SurgeryFacts]) -> SurgeryFacts | None:
+    """The first resection leaving no macroscopic tumor (R0 or R1); RX is never definitive."""
+    for surgery in sorted(surgeries, key=lambda s: (s.date, s.id)):
+        if surgery.extent != SurgeryExtent.BIOPSY and surgery.margin in (Margin.R0, Margin.R1):
+            return surgery
+    return None
+
+
+def first_resection(surgeries: Iterable[SurgeryFacts]) -> SurgeryFacts | None:
+    resections = [s for s in surgeries if s.extent != SurgeryExtent.BIOPSY]
+    return min(resections, key=lambda s: (s.date, s.id)) if resections else None
+
+
+def latest(dates: Iterable[dt.date | None]) -> dt.date | None:
+    present = [d for d in dates if d is not None]
+    return max(present) if present else None
+
+
+def last_disease_assessment(
+    imaging_with_result: Iterable[dt.date | None], event_dates: Iterable[dt.date | None],
+    cut_off: dt.date | None = None,
+) -> dt.date | None:
+    """Per tumor: the latest imaging study with a result, or event, up to the cut-off."""
+    dates = [*imaging_with_result, *event_dates]
+    if cut_off is not None:
+        dates = [d for d in dates if d is not None and d <= cut_off]
+    return latest(dates)
+
+
+def last_contact(
+    recorded_last_contact: dt.date | None, record_dates: Iterable[dt.date | None],
+    death: dt.date | None, cut_off: dt.date | None = None,
+) -> dt.date | None:
+    """Per patient: the latest of last contact, any dated record, and death, up to the cut-off."""
+    dates = [recorded_last_contact, death, *record_dates]
+    if cut_off is not None:
+        dates = [d for d in dates if d is not None and d <= cut_off]
+    return latest(dates)
