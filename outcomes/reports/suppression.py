@@ -21,8 +21,9 @@ Rules where DESIGN leaves room (each is cited where it is applied):
   "suppressed" protects nothing, because the marker's reader knows it is either 0 or at least k.
 * Rules 1-3 alone can leave a hidden count pinned, e.g. events 10 and censored 10 hidden in a row of 20
   (both must be 10), or 1 and a complement in a row of 1 + k. After the rule-3 pass, an audit bounds every
-  hidden count from everything shown (row identity, column sums against "all", numbers at risk never
-  rising with time) and hides one more count in a line of any cell it can pin; repeat until stable.
+  hidden count exactly (integer programming, SciPy's ``milp``) from everything shown (row identity,
+  column sums against "all", numbers at risk never rising with time) and hides one more count in a line
+  of any cell it can pin; repeat until stable.
 * Numbers at risk at 1, 2 and 5 years are count columns too: levels add up to "all" at each time, so
   they get the same complementary hiding. At 0 years the number at risk is the row's at risk and is
   released with it.
