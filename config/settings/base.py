@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "simple_history",
     "django_celery_beat",
     "registry",
+    "registry.quality",
     "outcomes",
     "outcomes.cohorts",
     "outcomes.reports",
