@@ -11,14 +11,13 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
-from django.db.models import Count, F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
+from registry import lists
 from registry.api.permissions import has_role
 from registry.assignments import patients_assign_coordinator
 from registry.coding import topography_choices
@@ -35,7 +34,7 @@ from registry.models import (
 )
 from registry.quality.models import Finding, FindingState
 from registry.roles import COORDINATOR, REGISTRAR, REGISTRY_ADMIN
-from registry.vocabularies import IMT_HISTOLOGY, Margin, MetastaticSite, SurgeryExtent
+from registry.vocabularies import IMT_HISTOLOGY, Margin, MetastaticSite
 
 # Typed dates: a plain text box in ISO form, no calendar to page through year by year.
 TYPED_DATE = forms.DateInput(format="%Y-%m-%d", attrs={"placeholder": "YYYY-MM-DD", "size": 10})
@@ -305,9 +304,7 @@ class PatientAdmin(RecordAdminMixin, SimpleHistoryAdmin):
     )
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(
-            open_finding_count=Count("findings", filter=Q(findings__state=FindingState.OPEN), distinct=True)
-        )
+        return lists.patient_list(super().get_queryset(request))
 
     def get_readonly_fields(self, request, obj=None):
         if is_coordinator_only(request.user):
@@ -363,13 +360,6 @@ class PatientAdmin(RecordAdminMixin, SimpleHistoryAdmin):
 # Tumor
 # ------------------------------------------------------------------------------------------------
 
-def _last_resection_margin():
-    return Subquery(
-        Surgery.objects.filter(tumor=OuterRef("pk")).exclude(extent=SurgeryExtent.BIOPSY)
-        .order_by("-date", "-id").values("margin")[:1]
-    )
-
-
 class MarginFilter(admin.SimpleListFilter):
     """The margin NAACCR 1320 reports: of the definitive resection, else of the last resection."""
 
@@ -414,10 +404,7 @@ class TumorAdmin(RecordAdminMixin, SimpleHistoryAdmin):
                DiseaseEventInline)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(
-            margin_of_record=Coalesce(F("definitive_resection__margin"), _last_resection_margin()),
-            open_finding_count=Count("findings", filter=Q(findings__state=FindingState.OPEN), distinct=True),
-        )
+        return lists.tumor_list(super().get_queryset(request))
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
