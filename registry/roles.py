@@ -38,6 +38,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_view("registry", "institution"),
         "registry.view_identifiers",
         "registry.export_registry_files",
+        "quality.view_finding",
+        "quality.change_finding",  # acknowledge, create the event an imaging study suggests
     ],
     COORDINATOR: [
         *_view("registry", *CLINICAL_MODELS, "institution"),
@@ -45,12 +47,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "registry.add_imagingstudy",
         "registry.change_imagingstudy",
         "registry.view_identifiers",
+        "quality.view_finding",
     ],
     EPIDEMIOLOGIST: [],
     REGISTRY_ADMIN: [],
 }
 
-PROJECT_APPS = ("registry", "cohorts", "reports", "surveillance", "outcomes")
+PROJECT_APPS = ("registry", "quality", "cohorts", "reports", "surveillance", "outcomes")
 
 
 def ensure_roles() -> None:
