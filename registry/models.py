@@ -275,10 +275,10 @@ class Tumor(models.Model):
     multifocal = models.BooleanField(default=False)
     metastatic_at_diagnosis = models.BooleanField(default=False)
     # Derived by registry.services.tumor_refresh_derived.
-    alk_status = models.CharField(max_length=16, choices=GeneStatus.choices, default=GeneStatus.UNKNOWN, editable=False)
-    ros1_status = models.CharField(max_length=16, choices=GeneStatus.choices, default=GeneStatus.UNKNOWN, editable=False)
-    ntrk_status = models.CharField(max_length=16, choices=GeneStatus.choices, default=GeneStatus.UNKNOWN, editable=False)
-    fusion_status = models.CharField(max_length=8, choices=FusionStatus.choices, default=FusionStatus.UNKNOWN, editable=False)
+    alk_status = models.CharField("ALK status", max_length=16, choices=GeneStatus.choices, default=GeneStatus.UNKNOWN, editable=False)
+    ros1_status = models.CharField("ROS1 status", max_length=16, choices=GeneStatus.choices, default=GeneStatus.UNKNOWN, editable=False)
+    ntrk_status = models.CharField("NTRK status", max_length=16, choices=GeneStatus.choices, default=GeneStatus.UNKNOWN, editable=False)
+    fusion_status = models.CharField("any kinase fusion", max_length=8, choices=FusionStatus.choices, default=FusionStatus.UNKNOWN, editable=False)
     definitive_resection = models.ForeignKey(
         "Surgery", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
