@@ -46,7 +46,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "registry.change_imagingstudy",
         "registry.view_identifiers",
     ],
-    EPIDEMIOLOGIST: [],
+    EPIDEMIOLOGIST: [
+        *_crud("cohorts", "cohort"),  # their own cohorts (ownership enforced by outcomes.cohorts.selectors)
+    ],
     REGISTRY_ADMIN: [],
 }
 
