@@ -1,0 +1,261 @@
+"""Every endpoint by every stratum: the tables an outcome report stores, computed from analysis rows.
+
+A table holds one row for "all" and one per level of the stratum (missing values form an "unknown"
+level so that the levels add up to "all", which small-cell suppression relies on). Figures follow
+DESIGN section 6; the estimators are the pure functions of `outcomes.statistics`.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from outcomes.analysis import COMPETING, ENDPOINTS, EVENT, AnalysisRow
+from outcomes.statistics import (
+    aalen_johansen,
+    clark_completeness_index,
+    gray_test,
+    kaplan_meier,
+    logrank_test,
+    poisson_rate_interval,
+    reverse_km_median_follow_up,
+    wilson_interval,
+)
+
+DAYS_PER_YEAR = 365.25
+HORIZON_YEARS = (1, 2, 5)
+AT_RISK_YEARS = (0, 1, 2, 5)
+CURVE_STEP_DAYS = 7  # curves are stored on a weekly grid: enough for a plot, small enough to store
+CURVE_MAX_YEARS = 15
+COMPETING_ENDPOINTS = ("recurrence", "local_recurrence", "metastasis")
+SURVIVAL_ENDPOINTS = ("event_free_survival", "overall_survival")
+RECURRENCE_ENDPOINTS = ("recurrence", "local_recurrence")
+
+ENDPOINT_LABELS = {
+    "recurrence": "Recurrence",
+    "local_recurrence": "Local recurrence",
+    "metastasis": "Distant metastasis",
+    "event_free_survival": "Event-free survival",
+    "overall_survival": "Overall survival",
+}
+
+
+@dataclass(frozen=True)
+class Stratum:
+    name: str
+    label: str
+    attribute: str  # AnalysisRow attribute; "margin" depends on the endpoint
+
+
+STRATA: tuple[Stratum, ...] = (
+    Stratum("all", "All", ""),
+    Stratum("site_group", "Site group", "site_group"),
+    Stratum("margin", "Margin", "margin"),
+    Stratum("alk_status", "ALK status", "alk_status"),
+    Stratum("fusion_status", "Any kinase fusion", "fusion_status"),
+    Stratum("age_group", "Age at diagnosis", "age_group"),
+    Stratum("variant", "Variant", "variant"),
+    Stratum("size_group", "Size (mm)", "size_group"),
+    Stratum("systemic_symptoms", "Systemic inflammatory symptoms", "systemic_symptoms"),
+    Stratum("diagnosis_period", "Diagnosis period", "diagnosis_period"),
+    Stratum("institution", "Institution", "institution"),
+)
+STRATUM_NAMES = tuple(s.name for s in STRATA)
+
+
+def _finite(value) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def stratum_level(row: AnalysisRow, stratum: Stratum, endpoint: str) -> str:
+    if stratum.name == "all":
+        return "all"
+    if stratum.name == "margin":
+        value = row.definitive_margin if endpoint in RECURRENCE_ENDPOINTS else row.first_resection_margin
+    else:
+        value = getattr(row, stratum.attribute)
+    if value is None:
+        return "unknown"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+@dataclass
+class EndpointData:
+    time: np.ndarray
+    status: np.ndarray
+    potential: np.ndarray
+    levels: np.ndarray
+
+
+def endpoint_data(rows: Sequence[AnalysisRow], endpoint: str, stratum: Stratum) -> EndpointData:
+    selected = [r for r in rows if getattr(r, f"{endpoint}_status") is not None]
+    return EndpointData(
+        time=np.array([getattr(r, f"{endpoint}_time") for r in selected], dtype=float),
+        status=np.array([getattr(r, f"{endpoint}_status") for r in selected], dtype=int),
+        potential=np.array([getattr(r, f"{endpoint}_potential_time") for r in selected], dtype=float),
+        levels=np.array([stratum_level(r, stratum, endpoint) for r in selected], dtype=object),
+    )
+
+
+def _interval(estimate, lower, upper) -> dict:
+    return {"estimate": _finite(estimate), "lower": _finite(lower), "upper": _finite(upper)}
+
+
+def summarize(time: np.ndarray, status: np.ndarray, potential: np.ndarray, *, competing: bool) -> dict:
+    """All figures of one row of a table: counts, rates, proportions, cumulative incidences, curve."""
+    n = int(time.size)
+    events = int((status == EVENT).sum())
+    competing_events = int((status == COMPETING).sum())
+    person_years = float(time.sum()) / DAYS_PER_YEAR if n else 0.0
+    row = {
+        "at_risk": n,
+        "events": events,
+        "competing": competing_events,
+        "censored": n - events - competing_events,
+        "person_years": _finite(person_years) if n else None,
+    }
+    rate = poisson_rate_interval(events, person_years) if person_years > 0 else None
+    row.update(
+        rate_per_100py=_finite(rate.rate) if rate else None,
+        rate_lower=_finite(rate.lower) if rate else None,
+        rate_upper=_finite(rate.upper) if rate else None,
+    )
+    crude = wilson_interval(events, n) if n else None
+    row.update(
+        crude_proportion=_finite(crude.estimate) if crude else None,
+        crude_lower=_finite(crude.lower) if crude else None,
+        crude_upper=_finite(crude.upper) if crude else None,
+    )
+    km = kaplan_meier(time, status == EVENT)
+    follow_up = reverse_km_median_follow_up(time, status == EVENT) if n else None
+    median = km.median() if n else None
+    row.update(
+        median_follow_up=_finite(follow_up.median) if follow_up else None,
+        median_time=_finite(median.median) if median else None,
+        median_lower=_finite(median.lower) if median else None,
+        median_upper=_finite(median.upper) if median else None,
+    )
+    row["km"] = {}
+    for years in HORIZON_YEARS:
+        t = years * DAYS_PER_YEAR
+        if n:
+            low, high = km.cumulative_incidence_interval_at(t)
+            row["km"][str(years)] = _interval(km.cumulative_incidence_at(t), low, high)
+        else:
+            row["km"][str(years)] = _interval(None, None, None)
+    aj = aalen_johansen(time, status, event_code=EVENT, competing_codes=(COMPETING,)) if competing and n else None
+    row["aj"] = {}
+    for years in HORIZON_YEARS:
+        t = years * DAYS_PER_YEAR
+        if aj is not None:
+            low, high = aj.interval_at(t)
+            row["aj"][str(years)] = _interval(aj.estimate_at(t), low, high)
+        else:
+            row["aj"][str(years)] = _interval(None, None, None)
+    row["numbers_at_risk"] = {
+        str(years): int((time >= years * DAYS_PER_YEAR).sum()) for years in AT_RISK_YEARS
+    }
+    completeness = (
+        clark_completeness_index(np.minimum(time, potential), potential) if n and potential.sum() > 0 else None
+    )
+    row["completeness"] = _finite(completeness.index) if completeness else None
+    row["curve"] = _curve(km, aj, time, competing=competing)
+    return row
+
+
+def _curve(km, aj, time: np.ndarray, *, competing: bool) -> dict:
+    """Step curves on a weekly grid up to the last observation: for competing-risk endpoints the
+    cumulative incidence (1-KM and Aalen-Johansen), for survival endpoints the survival S(t)."""
+    keys = ("time", "n_risk", "km", "km_lower", "km_upper", "aj", "aj_lower", "aj_upper")
+    curve = {key: [] for key in keys}
+    if time.size == 0:
+        return curve
+    last = min(float(time.max()), CURVE_MAX_YEARS * DAYS_PER_YEAR)
+    sorted_time = np.sort(time)
+    for t in np.arange(0.0, last + CURVE_STEP_DAYS, CURVE_STEP_DAYS):
+        t = min(float(t), last)
+        curve["time"].append(t)
+        curve["n_risk"].append(int(sorted_time.size - np.searchsorted(sorted_time, t, side="left")))
+        if competing:
+            low, high = km.cumulative_incidence_interval_at(t)
+            curve["km"].append(_finite(km.cumulative_incidence_at(t)))
+        else:
+            low, high = km.interval_at(t)
+            curve["km"].append(_finite(km.survival_at(t)))
+        curve["km_lower"].append(_finite(low))
+        curve["km_upper"].append(_finite(high))
+        if aj is not None:
+            a_low, a_high = aj.interval_at(t)
+            curve["aj"].append(_finite(aj.estimate_at(t)))
+            curve["aj_lower"].append(_finite(a_low))
+            curve["aj_upper"].append(_finite(a_high))
+        else:
+            for key in ("aj", "aj_lower", "aj_upper"):
+                curve[key].append(None)
+        if t >= last:
+            break
+    return curve
+
+
+def endpoint_table(rows: Sequence[AnalysisRow], endpoint: str, stratum: Stratum) -> dict:
+    competing = endpoint in COMPETING_ENDPOINTS
+    data = endpoint_data(rows, endpoint, stratum)
+    table_rows = [{"level": "all", **summarize(data.time, data.status, data.potential, competing=competing)}]
+    levels = sorted(set(data.levels)) if stratum.name != "all" else []
+    for level in levels:
+        mask = data.levels == level
+        table_rows.append({
+            "level": level,
+            **summarize(data.time[mask], data.status[mask], data.potential[mask], competing=competing),
+        })
+    logrank_p = gray_p = None
+    if len(levels) > 1:
+        groups = data.levels.astype(str)
+        logrank_p = _finite(logrank_test(data.time, data.status == EVENT, groups).p_value)
+        if competing:
+            gray_p = _finite(gray_test(data.time, data.status, groups, event_code=EVENT).p_value)
+    return {
+        "endpoint": endpoint,
+        "endpoint_label": ENDPOINT_LABELS[endpoint],
+        "stratum": stratum.name,
+        "stratum_label": stratum.label,
+        "rows": table_rows,
+        "logrank_p": logrank_p,
+        "gray_p": gray_p,
+    }
+
+
+def outcome_tables(rows: Iterable[AnalysisRow], *, endpoints: Sequence[str] = ENDPOINTS,
+                   strata: Sequence[str] = STRATUM_NAMES, progress=None) -> dict:
+    """Compute every endpoint by every stratum; `progress(done, total)` is called after each table."""
+    rows = list(rows)
+    chosen = [s for s in STRATA if s.name in strata]
+    total = len(endpoints) * len(chosen)
+    tables = []
+    for endpoint in endpoints:
+        for stratum in chosen:
+            tables.append(endpoint_table(rows, endpoint, stratum))
+            if progress:
+                progress(len(tables), total)
+    tumors = len(rows)
+    metastatic = sum(1 for r in rows if r.metastatic_at_diagnosis)
+    share = wilson_interval(metastatic, tumors) if tumors else None
+    return {
+        "tables": tables,
+        "tumors": tumors,
+        "patients": len({r.patient_id for r in rows}),
+        "metastatic_at_diagnosis": {
+            "count": metastatic,
+            "total": tumors,
+            "proportion": _finite(share.estimate) if share else None,
+            "lower": _finite(share.lower) if share else None,
+            "upper": _finite(share.upper) if share else None,
+        },
+    }
