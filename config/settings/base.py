@@ -122,7 +122,9 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "GeneStatusEnum": "registry.vocabularies.GeneStatus",  # alk/ros1/ntrk status share one vocabulary
+    },
 }
 
 # --- Celery --------------------------------------------------------------------------------------
