@@ -170,7 +170,8 @@ def deidentified_tumor_rows(tumors: list[Tumor], *, keys) -> list[dict]:
         origin = tumor.diagnosis_date_imputed
         birth = impute(patient.date_of_birth, patient.date_of_birth_precision)
         death = impute(patient.date_of_death, patient.date_of_death_precision)
-        follow_up_end = death or patient.last_contact
+        recorded_contact = impute(patient.date_of_last_contact, patient.date_of_last_contact_precision)
+        follow_up_end = death or max(filter(None, (patient.last_contact, recorded_contact)), default=None)
         age, band = released_age(age_years(birth, origin), age_years(birth, follow_up_end))
         resection = tumor.definitive_resection
         rows.append({
