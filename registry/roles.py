@@ -49,7 +49,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "registry.view_identifiers",
         "quality.view_finding",
     ],
-    EPIDEMIOLOGIST: [],
+    EPIDEMIOLOGIST: [
+        *_crud("cohorts", "cohort"),  # their own cohorts (ownership enforced by outcomes.cohorts.selectors)
+    ],
     REGISTRY_ADMIN: [],
 }
 

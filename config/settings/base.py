@@ -125,7 +125,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "DatePrecisionEnum": "registry.vocabularies.DatePrecision",
-        "GeneStatusEnum": "registry.vocabularies.GeneStatus",
+        "GeneStatusEnum": "registry.vocabularies.GeneStatus",  # alk/ros1/ntrk status share one vocabulary
     },
 }
 
