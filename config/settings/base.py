@@ -125,6 +125,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "DatePrecisionEnum": "registry.vocabularies.DatePrecision",
+        "CategoryEnum": "registry.vocabularies.TreatmentCategory",
+        "AgentEnum": "registry.vocabularies.Agent",
         "GeneStatusEnum": "registry.vocabularies.GeneStatus",  # alk/ros1/ntrk status share one vocabulary
     },
 }

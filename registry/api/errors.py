@@ -22,8 +22,8 @@ def _flatten(detail, prefix: str | None = None) -> list[dict]:
     if isinstance(detail, dict):
         items = []
         for key, value in detail.items():
-            name = None if key in ("non_field_errors", "__all__") else key
-            path = ".".join(p for p in (prefix, name) if p) or None
+            name = None if key in ("non_field_errors", "__all__") else str(key)
+            path = ".".join(p for p in (prefix, name) if p is not None) or None
             items.extend(_flatten(value, path))
         return items
     if isinstance(detail, list):
