@@ -107,7 +107,7 @@ def test_a_nul_byte_in_the_cohort_name_or_query_parameters_is_a_400(epidemiologi
     response = client.post("/api/cohorts/", {"name": "bad\x00name", "criteria": {}}, format="json")
     assert response.status_code == 400 and response.json()["errors"][0]["field"] == "name"
     response = client.get("/api/deidentified/tumors/", {"site_group": "lung\x00"})
-    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "site_group"
+    assert response.status_code == 400 and response.json()["errors"][0]["field"].split(".")[0] == "site_group"
     response = client.get("/api/deidentified/tumors/", {"shoe_size": "9"})
     assert response.status_code == 400 and response.json()["errors"][0]["field"] == "shoe_size"
 

@@ -196,7 +196,7 @@ def test_a_saved_cohort_exports_only_its_tumors(epidemiologist, tumors):
 def test_bad_export_parameters_are_refused_before_any_byte_and_log_nothing(epidemiologist, params, field):
     response = client_for(epidemiologist).get("/api/exports/bundle/", params)
     assert response.status_code == 400
-    assert field in [e["field"] for e in response.json()["errors"]]
+    assert field in [e["field"].split(".")[0] for e in response.json()["errors"]]
     assert not ExportLog.objects.exists()
 
 
