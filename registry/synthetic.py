@@ -21,8 +21,9 @@ from decimal import Decimal
 
 from faker import Faker
 
+from registry import derived
 from registry.coding import site_group_for
-from registry.dates import normalize
+from registry.dates import impute, normalize
 from registry.vocabularies import (
     Agent,
     BasisOfDiagnosis,
@@ -345,7 +346,7 @@ def _patient(ctx: _Context, problems: tuple[str, ...]) -> PatientRecord:
     quiet = "imaging_without_event" in problems
     age = _age_at_diagnosis(rng)
     # Recent years contribute more cases (registries grow); at least a month before the as-of date.
-    years_ago = 0.1 + 17.9 * rng.random() ** 1.35
+    years_ago = 0.1 + 14.9 * rng.random() ** 1.5
     if stale:
         years_ago = max(years_ago, 3 + rng.random() * 4)
     if quiet:
@@ -1049,49 +1050,159 @@ def synthetic_cohort_write(
     records: Iterable[PatientRecord],
     institutions: list[InstitutionRecord],
     batch_patients: int = DEFAULT_BATCH_PATIENTS,
+    workers: int = 1,
     on_batch: Callable[[int], None] | None = None,
 ) -> CohortSummary:
     """Bulk-insert generated records with history, one transaction per batch of patients.
 
     Bulk inserts fire no signals, so each batch ends with `tumor_refresh_derived` (gene status,
-    definitive resection, last assessment, and through it each patient's last contact).
+    definitive resection, last assessment, and through it each patient's last contact). With
+    `workers` > 1 (PostgreSQL only) batches are written by that many forked processes, each on its own
+    connection, while this process keeps generating: on two cores this nearly halves the time.
     """
-    from django.db import transaction
+    from django.db import connection
 
     from registry.models import Institution
+    from registry.services import allocate_registry_numbers
 
     generator, coordinators = ensure_generator_users()
     institution_ids = []
     for item in institutions:
         institution, _ = Institution.objects.get_or_create(code=item.code, defaults={"name": item.name})
         institution_ids.append(institution.pk)
+    context = _WriteContext(institution_ids, [c.pk for c in coordinators], generator.pk)
+    batches = _batched(records, batch_patients)
+    # Forked writers only see committed rows, and SQLite takes one writer at a time.
+    if workers > 1 and connection.vendor == "postgresql" and not connection.in_atomic_block:
+        return _write_in_parallel(batches, context, workers, on_batch)
     summary = CohortSummary()
-    batch: list[PatientRecord] = []
-    for record in records:
-        batch.append(record)
-        if len(batch) >= batch_patients:
-            with transaction.atomic():
-                _write_batch(batch, institution_ids, [c.pk for c in coordinators], generator, summary)
-            if on_batch:
-                on_batch(len(batch))
-            batch = []
-    if batch:
-        with transaction.atomic():
-            _write_batch(batch, institution_ids, [c.pk for c in coordinators], generator, summary)
+    for batch in batches:
+        _write_batch(batch, allocate_registry_numbers(len(batch)), context, summary)
         if on_batch:
             on_batch(len(batch))
     return summary
 
 
-def _write_batch(batch: list[PatientRecord], institution_ids, coordinator_ids, generator, summary) -> None:
+@dataclass(frozen=True)
+class _WriteContext:
+    institution_ids: list[int]
+    coordinator_ids: list[int]
+    generator_id: int
+
+
+def _batched(records: Iterable[PatientRecord], size: int) -> Iterator[list[PatientRecord]]:
+    batch = []
+    for record in records:
+        batch.append(record)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _write_in_parallel(batches, context: _WriteContext, workers: int, on_batch) -> CohortSummary:
+    import multiprocessing
+    import queue as queue_module
+
+    from django.db import connections
+
+    from registry.services import allocate_registry_numbers
+
+    forking = multiprocessing.get_context("fork")
+    todo, done = forking.Queue(maxsize=workers * 2), forking.Queue()
+    connections.close_all()  # children must not share the parent's socket
+    processes = [forking.Process(target=_writer_process, args=(context, todo, done), daemon=True)
+                 for _ in range(workers)]
+    for process in processes:
+        process.start()
+    summary, failure = CohortSummary(), None
+
+    def collect(block: bool) -> None:
+        nonlocal failure
+        while True:
+            try:
+                kind, payload = done.get(block=block, timeout=1 if block else None)
+            except queue_module.Empty:
+                return
+            if kind == "error":
+                failure = failure or payload
+            elif kind == "batch":
+                for name, count in payload["counts"].items():
+                    summary.add(name, count)
+                if on_batch:
+                    on_batch(payload["patients"])
+            if block:
+                return
+
+    try:
+        for batch in batches:
+            if failure:
+                break
+            # Numbers are allocated here, in batch order, so a seed always maps to the same numbers.
+            numbers = allocate_registry_numbers(len(batch))
+            while True:
+                collect(block=False)
+                try:
+                    todo.put((batch, numbers), timeout=1)
+                    break
+                except queue_module.Full:
+                    if failure or not all(p.is_alive() for p in processes):
+                        break
+        for _ in processes:
+            todo.put(None)
+        while any(p.is_alive() for p in processes) or not done.empty():
+            collect(block=True)
+    finally:
+        for process in processes:
+            process.join(timeout=5)
+            if process.is_alive():
+                process.terminate()
+    if failure:
+        raise CohortWriteError(failure)
+    return summary
+
+
+def _writer_process(context: _WriteContext, todo, done) -> None:
+    from django.db import connections
+
+    connections.close_all()
+    try:
+        while (item := todo.get()) is not None:
+            batch, numbers = item
+            summary = CohortSummary()
+            _write_batch(batch, numbers, context, summary)
+            done.put(("batch", {"patients": len(batch), "counts": summary.counts}))
+    except CohortWriteError as error:
+        done.put(("error", str(error)))
+    except Exception as error:  # noqa: BLE001  (report the class only: database errors carry row data)
+        done.put(("error", f"Writing a batch failed ({type(error).__name__})."))
+    finally:
+        connections.close_all()
+
+
+def _write_batch(batch: list[PatientRecord], numbers: list[int], context: _WriteContext,
+                 summary: CohortSummary) -> None:
+    """Write one batch in one transaction: patients, tumors and every child record, with history."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        _write_batch_rows(batch, numbers, context, summary)
+
+
+def _write_batch_rows(batch, numbers, context: _WriteContext, summary: CohortSummary) -> None:
+    from django.contrib.auth import get_user_model
+    from django.db.models import OuterRef, Subquery
     from django.utils import timezone
     from simple_history.utils import bulk_create_with_history
 
     from registry.models import (
         DiseaseEvent, ImagingStudy, MolecularTest, Patient, Presentation, Surgery, Treatment, Tumor,
     )
-    from registry.services import allocate_registry_numbers, tumor_refresh_derived
+    from registry.services import tumor_refresh_derived
 
+    institution_ids, coordinator_ids = context.institution_ids, context.coordinator_ids
+    generator = get_user_model()(pk=context.generator_id)
     history = {"default_user": generator, "default_change_reason": CHANGE_REASON, "default_date": timezone.now()}
 
     def create(model, objects):
@@ -1111,7 +1222,6 @@ def _write_batch(batch: list[PatientRecord], institution_ids, coordinator_ids, g
             "another seed."
         )
 
-    numbers = allocate_registry_numbers(len(batch))
     patients = []
     for number, record in zip(numbers, batch):
         values = dict(record.patient)
@@ -1120,6 +1230,7 @@ def _write_batch(batch: list[PatientRecord], institution_ids, coordinator_ids, g
             registry_number=number,
             institution_id=institution_ids[values.pop("institution_index")],
             coordinator_id=None if coordinator is None else coordinator_ids[coordinator],
+            last_contact=_expected_last_contact(record),
             **values,
         ))
     create(Patient, patients)
@@ -1127,7 +1238,7 @@ def _write_batch(batch: list[PatientRecord], institution_ids, coordinator_ids, g
     tumors, owners = [], []
     for patient, record in zip(patients, batch):
         for tumor_record in record.tumors:
-            tumors.append(Tumor(patient_id=patient.pk, **tumor_record.tumor))
+            tumors.append(Tumor(patient_id=patient.pk, **tumor_record.tumor, **_expected_tumor_derived(tumor_record)))
             owners.append(tumor_record)
     create(Tumor, tumors)
 
@@ -1158,4 +1269,43 @@ def _write_batch(batch: list[PatientRecord], institution_ids, coordinator_ids, g
             ))
     create(DiseaseEvent, events)
 
-    tumor_refresh_derived(tumor_ids=[tumor.pk for tumor in tumors])
+    tumor_ids = [tumor.pk for tumor in tumors]
+    # One set-based UPDATE for the definitive resection (surgeries get their ids only now), so that the
+    # refresh below, which stays the authority on every derived column, finds nothing left to change:
+    # its row-by-row bulk_update is by far the slowest step at 100,000 patients.
+    first_clear_resection = Surgery.objects.filter(
+        tumor_id=OuterRef("pk"), margin__in=[Margin.R0, Margin.R1],
+    ).exclude(extent=SurgeryExtent.BIOPSY).order_by("date", "id").values("id")[:1]
+    Tumor.objects.filter(pk__in=tumor_ids).update(definitive_resection_id=Subquery(first_clear_resection))
+    tumor_refresh_derived(tumor_ids=tumor_ids)
+
+
+def _expected_tumor_derived(record: TumorRecord) -> dict:
+    """Gene statuses and last disease assessment as `registry.derived` defines them, computed from the
+    records in memory so the refresh after the batch has nothing to rewrite."""
+    outcomes = [derived.TestOutcome(t["gene"], t["method"], t["result"]) for t in record.molecular_tests]
+    values = derived.tumor_gene_statuses(outcomes)
+    values["last_disease_assessment"] = derived.last_disease_assessment(
+        [impute(s["date"], s["date_precision"]) for s in record.imaging if s["result"]],
+        [impute(e["date"], e["date_precision"]) for e in record.events],
+    )
+    return values
+
+
+def _expected_last_contact(record: PatientRecord) -> dt.date | None:
+    patient = record.patient
+    dates = []
+    for tumor in record.tumors:
+        dates.append(impute(tumor.tumor["date_of_diagnosis"], tumor.tumor["date_of_diagnosis_precision"]))
+        dates.extend(impute(s["date"], s["date_precision"]) for s in tumor.surgeries)
+        dates.extend(impute(t["specimen_date"], t["specimen_date_precision"]) for t in tumor.molecular_tests)
+        for treatment in tumor.treatments:
+            dates.append(impute(treatment["start_date"], treatment["start_date_precision"]))
+            dates.append(impute(treatment["end_date"], treatment["end_date_precision"]))
+        dates.extend(impute(s["date"], s["date_precision"]) for s in tumor.imaging)
+        dates.extend(impute(e["date"], e["date_precision"]) for e in tumor.events)
+    return derived.last_contact(
+        impute(patient["date_of_last_contact"], patient["date_of_last_contact_precision"]),
+        dates,
+        impute(patient["date_of_death"], patient["date_of_death_precision"]),
+    )
