@@ -38,6 +38,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_view("registry", "institution"),
         "registry.view_identifiers",
         "registry.export_registry_files",
+        *_view("surveillance", "surveillanceplan", "surveillanceitem", "planoverride"),
     ],
     COORDINATOR: [
         *_view("registry", *CLINICAL_MODELS, "institution"),
@@ -45,6 +46,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "registry.add_imagingstudy",
         "registry.change_imagingstudy",
         "registry.view_identifiers",
+        *_view("surveillance", "surveillanceplan", "planoverride", "reminder"),
+        "surveillance.view_surveillanceitem",
+        "surveillance.change_surveillanceitem",
     ],
     EPIDEMIOLOGIST: [],
     REGISTRY_ADMIN: [],
