@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from outcomes.surveillance.models import (
-    ItemState, OPEN_STATES, REMINDER_STAGES, Reminder, ReminderStatus, SurveillanceItem,
+    ItemState, REMINDER_STAGES, Reminder, ReminderStatus, SurveillanceItem,
 )
 
 logger = logging.getLogger(__name__)
@@ -134,13 +134,14 @@ def reminders_preview(*, as_of: dt.date) -> list[Digest]:
     now = timezone.now()
     rows = _row_values(Reminder.objects.filter(
         Q(status=ReminderStatus.PENDING) | Q(status=ReminderStatus.CLAIMED, claimed_until__lt=now)
-    ).filter(item__state__in=OPEN_STATES, item__due_date=F("due_date")))
+    ).filter(item__state=F("stage"), item__due_date=F("due_date")))
     return build_digests(rows, as_of=as_of)
 
 
 def reminders_claim(*, now: dt.datetime) -> tuple[str, list[dict], int]:
     """Claim pending rows and rows whose claim's lease has run out (a killed worker): each row goes to
-    one sender at a time. Rows whose item has closed or moved meanwhile are cancelled, not sent."""
+    one sender at a time. Rows whose item has since moved to another state or due date (closed,
+    scheduled, or a later stage with its own row) are cancelled, not sent."""
     token = str(uuid.uuid4())
     lease = dt.timedelta(seconds=settings.REMINDER_LEASE_SECONDS)
     with transaction.atomic():
@@ -151,7 +152,7 @@ def reminders_claim(*, now: dt.datetime) -> tuple[str, list[dict], int]:
             status=ReminderStatus.CLAIMED, claim_token=token, claimed_until=now + lease,
         )
         stale = Reminder.objects.filter(claim_token=token).filter(
-            Q(item__isnull=True) | ~Q(item__state__in=OPEN_STATES) | ~Q(item__due_date=F("due_date"))
+            Q(item__isnull=True) | ~Q(item__state=F("stage")) | ~Q(item__due_date=F("due_date"))
         )
         cancelled = Reminder.objects.filter(pk__in=list(stale.values_list("pk", flat=True))).update(
             status=ReminderStatus.CANCELLED, claimed_until=None,
