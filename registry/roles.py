@@ -40,6 +40,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "registry.export_registry_files",
         "quality.view_finding",
         "quality.change_finding",  # acknowledge, create the event an imaging study suggests
+        *_view("surveillance", "surveillanceplan", "surveillanceitem", "planoverride"),
     ],
     COORDINATOR: [
         *_view("registry", *CLINICAL_MODELS, "institution"),
@@ -48,6 +49,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "registry.change_imagingstudy",
         "registry.view_identifiers",
         "quality.view_finding",
+        *_view("surveillance", "surveillanceplan", "planoverride", "reminder"),
+        "surveillance.view_surveillanceitem",
+        "surveillance.change_surveillanceitem",
     ],
     EPIDEMIOLOGIST: [
         *_crud("cohorts", "cohort"),  # their own cohorts (ownership enforced by outcomes.cohorts.selectors)

@@ -166,6 +166,11 @@ SURVEILLANCE_DEFAULT_COORDINATOR_EMAIL = env_str(
     "SURVEILLANCE_DEFAULT_COORDINATOR_EMAIL", "coordinators@imt-registry.invalid"
 )
 REMINDER_LEASE_SECONDS = env_int("REMINDER_LEASE_SECONDS", 600)
+# Backoff of digest delivery after an SMTP error: base * 2**retry seconds, capped.
+REMINDER_RETRY_BASE_SECONDS = env_int("REMINDER_RETRY_BASE_SECONDS", 60)
+REMINDER_RETRY_MAX_SECONDS = env_int("REMINDER_RETRY_MAX_SECONDS", 3600)
+# Fault-test hook only: the sender pauses this long between claiming rows and sending (0 = never).
+REMINDER_PAUSE_AFTER_CLAIM_SECONDS = env_int("REMINDER_PAUSE_AFTER_CLAIM_SECONDS", 0)
 REPORT_LEASE_SECONDS = env_int("REPORT_LEASE_SECONDS", 1800)
 
 LOGGING = {

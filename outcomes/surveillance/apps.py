@@ -1,3 +1,4 @@
+"""Surveillance app: registers the reference-data hook (plans, beat task) and the record-change listener."""
 from django.apps import AppConfig
 
 
@@ -5,3 +6,12 @@ class SurveillanceConfig(AppConfig):
     name = "outcomes.surveillance"
     label = "surveillance"
     verbose_name = "Surveillance"
+
+    def ready(self) -> None:
+        from registry.roles import on_reference_data
+        from registry.services import on_record_changed
+
+        from outcomes.surveillance.services import refresh_after_record_change, surveillance_reference_data
+
+        on_reference_data(surveillance_reference_data)
+        on_record_changed(refresh_after_record_change)
