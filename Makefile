@@ -22,6 +22,8 @@ demo-data: install
 	rm -f demo.sqlite3
 	$(DEMO) $(PY) manage.py migrate --verbosity 0
 	$(DEMO) $(PY) manage.py generate_cohort --patients $(DEMO_PATIENTS) --seed $(DEMO_SEED) --as-of $(DEMO_AS_OF)
+	$(DEMO) $(PY) manage.py refresh_findings --as-of $(DEMO_AS_OF)
+	$(DEMO) $(PY) manage.py refresh_surveillance --as-of $(DEMO_AS_OF)
 	$(DEMO) $(PY) manage.py create_demo_users
 
 demo: demo-data

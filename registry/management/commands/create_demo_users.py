@@ -31,3 +31,9 @@ class Command(BaseCommand):
             user.save()
             user.groups.set([Group.objects.get(name=role)])
             self.stdout.write(f"  {role:<15} user {username:<15} password {password}")
+        # The synthetic cohort's coordinators own its patients: give them demo passwords too.
+        for user in User.objects.filter(groups__name=COORDINATOR).exclude(username="coordinator").order_by("username"):
+            user.set_password(f"demo-{user.username}")
+            user.is_staff = True
+            user.save()
+            self.stdout.write(f"  {COORDINATOR:<15} user {user.username:<15} password demo-{user.username}")
