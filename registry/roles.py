@@ -38,6 +38,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_view("registry", "institution"),
         "registry.view_identifiers",
         "registry.export_registry_files",
+        "reports.view_outcomereport",
+        "reports.add_outcomereport",  # queue a report run
     ],
     COORDINATOR: [
         *_view("registry", *CLINICAL_MODELS, "institution"),
@@ -46,7 +48,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "registry.change_imagingstudy",
         "registry.view_identifiers",
     ],
-    EPIDEMIOLOGIST: [],
+    EPIDEMIOLOGIST: [
+        "reports.view_outcomereport",
+        "reports.add_outcomereport",  # queue a report run (released figures only)
+    ],
     REGISTRY_ADMIN: [],
 }
 
