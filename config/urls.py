@@ -18,6 +18,7 @@ api_urls = [
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
     path("api/", include(api_urls)),
     path("outcomes/", include("outcomes.urls")),
 ]

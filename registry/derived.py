@@ -29,6 +29,7 @@ FISH_RECOUNT_LOW, FISH_RECOUNT_HIGH, FISH_RECOUNT_NUCLEI = 0.10, 0.50, 100
 
 @dataclass(frozen=True)
 class TestOutcome:
+    __test__ = False  # not a pytest test class
     gene: str
     method: str
     result: str

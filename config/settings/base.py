@@ -92,7 +92,8 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "media/"
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/outcomes/reports/"
 
 # --- REST API conventions (registry.api) -------------------------------------------------------
 REST_FRAMEWORK = {
