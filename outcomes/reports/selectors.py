@@ -38,7 +38,32 @@ def report_results_for(user, report: OutcomeReport) -> dict | None:
         return report.results
     from outcomes.reports.suppression import release_report
 
-    return release_report(report.results, settings.SMALL_CELL_THRESHOLD)
+    k = settings.SMALL_CELL_THRESHOLD
+    released = release_report(report.results, k)
+    _release_headline(released, k)
+    return released
+
+
+def _hidden(count, k: int) -> bool:
+    return isinstance(count, int) and 1 <= count < k
+
+
+def _release_headline(released: dict, k: int) -> None:
+    """release_report copies the report-level counts as they are; hide the small ones (and the share
+    of tumors metastatic at diagnosis when either part of it is small: the other part is total - count)."""
+    for key in ("tumors", "patients"):
+        if _hidden(released.get(key), k):
+            released[key] = f"<{k}"
+    share = released.get("metastatic_at_diagnosis")
+    if isinstance(share, dict) and isinstance(share.get("total"), int) and isinstance(share.get("count"), int):
+        count, total = share["count"], share["total"]
+        if _hidden(count, k) or _hidden(total - count, k) or _hidden(total, k):
+            released["metastatic_at_diagnosis"] = {
+                "count": f"<{k}" if _hidden(count, k) else "suppressed",
+                "total": f"<{k}" if _hidden(total, k) else total,
+                "proportion": None, "lower": None, "upper": None,
+                "withheld": [{"field": "proportion", "reason": "small_cell"}],
+            }
 
 
 def find_table(results: dict | None, endpoint: str, stratum: str) -> dict | None:
@@ -49,15 +74,19 @@ def find_table(results: dict | None, endpoint: str, stratum: str) -> dict | None
 
 
 class PlotNotAvailable(Exception):
+    """The report has no table for that endpoint and stratum."""
+
+
+class InvalidPlotKind(ValueError):
     pass
 
 
 def report_plot_png(*, user, report: OutcomeReport, endpoint: str, stratum: str, kind: str) -> bytes:
     """A Kaplan-Meier or cumulative-incidence plot drawn from the stored report, cached per figure set."""
     if kind not in PLOT_KINDS:
-        raise PlotNotAvailable("kind must be km or aj.")
+        raise InvalidPlotKind("kind must be km or aj.")
     if kind == "aj" and endpoint not in COMPETING_ENDPOINTS:
-        raise PlotNotAvailable("kind aj (cumulative incidence with a competing event) applies to recurrence, "
+        raise InvalidPlotKind("kind aj (cumulative incidence with a competing event) applies to recurrence, "
                                "local recurrence and metastasis only.")
     released = not sees_full_reports(user)
     key = f"report-plot:{report.pk}:{endpoint}:{stratum}:{kind}:{'released' if released else 'full'}"
