@@ -38,6 +38,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_view("registry", "institution"),
         "registry.view_identifiers",
         "registry.export_registry_files",
+        "quality.view_finding",
+        "quality.change_finding",  # acknowledge, create the event an imaging study suggests
         "reports.view_outcomereport",
         "reports.add_outcomereport",  # queue a report run
     ],
@@ -47,6 +49,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "registry.add_imagingstudy",
         "registry.change_imagingstudy",
         "registry.view_identifiers",
+        "quality.view_finding",
     ],
     EPIDEMIOLOGIST: [
         "reports.view_outcomereport",
@@ -55,7 +58,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     REGISTRY_ADMIN: [],
 }
 
-PROJECT_APPS = ("registry", "cohorts", "reports", "surveillance", "outcomes")
+PROJECT_APPS = ("registry", "quality", "cohorts", "reports", "surveillance", "outcomes")
 
 
 def ensure_roles() -> None:

@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "simple_history",
     "django_celery_beat",
     "registry",
+    "registry.quality",
     "outcomes",
     "outcomes.cohorts",
     "outcomes.reports",
@@ -122,7 +123,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "DatePrecisionEnum": "registry.vocabularies.DatePrecision",
+        "GeneStatusEnum": "registry.vocabularies.GeneStatus",
+    },
 }
 
 # --- Celery --------------------------------------------------------------------------------------

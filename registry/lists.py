@@ -1,0 +1,46 @@
+"""Querysets for the registrar's lists (admin changelists and the record API): each owns its joins and
+annotations so a page of rows costs the same few queries whatever its length."""
+from __future__ import annotations
+
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from registry.models import Patient, Surgery, Tumor
+from registry.quality.models import Finding, FindingState
+from registry.vocabularies import SurgeryExtent
+
+
+def open_finding_count() -> Count:
+    return Count("findings", filter=Q(findings__state=FindingState.OPEN), distinct=True)
+
+
+def margin_of_record() -> Coalesce:
+    """The margin NAACCR 1320 reports: of the definitive resection, else of the last resection."""
+    last_resection = Subquery(
+        Surgery.objects.filter(tumor=OuterRef("pk")).exclude(extent=SurgeryExtent.BIOPSY)
+        .order_by("-date", "-id").values("margin")[:1]
+    )
+    return Coalesce(F("definitive_resection__margin"), last_resection)
+
+
+def patient_list(queryset: QuerySet | None = None) -> QuerySet:
+    queryset = Patient.objects.all() if queryset is None else queryset
+    return queryset.select_related("institution", "coordinator").annotate(open_finding_count=open_finding_count())
+
+
+def tumor_list(queryset: QuerySet | None = None) -> QuerySet:
+    queryset = Tumor.objects.all() if queryset is None else queryset
+    return queryset.select_related("patient").annotate(
+        margin_of_record=margin_of_record(), open_finding_count=open_finding_count()
+    )
+
+
+def tumor_records(queryset: QuerySet | None = None) -> QuerySet:
+    """Tumors with everything the record API nests: one query per kind of record per page."""
+    return tumor_list(queryset).select_related("patient__institution", "presentation").prefetch_related(
+        "surgeries", "molecular_tests", "treatments", "imaging_studies", "events"
+    )
+
+
+def finding_list() -> QuerySet:
+    return Finding.objects.select_related("patient", "tumor", "state_changed_by")
