@@ -17,6 +17,7 @@ from outcomes.estimates import STRATUM_NAMES
 from outcomes.reports import selectors, services
 from outcomes.reports.models import OutcomeReport
 from registry.api.permissions import ReadsOutcomeReports, sees_full_reports
+from registry.api.serializers import ErrorSerializer
 
 
 class ReportSummarySerializer(serializers.ModelSerializer):
@@ -79,13 +80,6 @@ class PlotQuerySerializer(serializers.Serializer):
     endpoint = serializers.ChoiceField(choices=ENDPOINTS)
     stratum = serializers.ChoiceField(choices=STRATUM_NAMES, default="all")
     kind = serializers.ChoiceField(choices=selectors.PLOT_KINDS, default="km")
-
-
-class ErrorSerializer(serializers.Serializer):
-    status = serializers.IntegerField()
-    code = serializers.CharField()
-    detail = serializers.CharField()
-    errors = serializers.ListField(child=serializers.DictField())
 
 
 class ReportFilter(filters.FilterSet):
