@@ -104,7 +104,8 @@ def report_plot_png(*, user, report: OutcomeReport, endpoint: str, stratum: str,
         y_label = f"Cumulative incidence ({method})"
     else:
         y_label = "Survival probability (Kaplan-Meier)"
-    title = f"{ENDPOINT_LABELS[endpoint]} by {table['stratum_label'].lower()}, cut-off {report.cut_off}"
+    by = "all tumors" if stratum == "all" else f"by {table['stratum_label'].lower()}"
+    title = f"{ENDPOINT_LABELS[endpoint]}, {by}, cut-off {report.cut_off}"
     png = survival_plot(table, kind=kind, title=title, y_label=y_label)
     cache.set(key, png, PLOT_CACHE_SECONDS)
     return png
