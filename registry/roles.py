@@ -41,6 +41,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "quality.view_finding",
         "quality.change_finding",  # acknowledge, create the event an imaging study suggests
         *_view("surveillance", "surveillanceplan", "surveillanceitem", "planoverride"),
+        "reports.view_outcomereport",
+        "reports.add_outcomereport",  # queue a report run
     ],
     COORDINATOR: [
         *_view("registry", *CLINICAL_MODELS, "institution"),
@@ -55,6 +57,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     EPIDEMIOLOGIST: [
         *_crud("cohorts", "cohort"),  # their own cohorts (ownership enforced by outcomes.cohorts.selectors)
+        "reports.view_outcomereport",
+        "reports.add_outcomereport",  # queue a report run (released figures only)
     ],
     REGISTRY_ADMIN: [],
 }
