@@ -126,6 +126,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "DatePrecisionEnum": "registry.vocabularies.DatePrecision",
         "CategoryEnum": "registry.vocabularies.TreatmentCategory",
+        "ReportStatusEnum": "outcomes.reports.models.OutcomeReport.Status",
+        "ExportStatusEnum": "outcomes.cohorts.models.ExportLog.Status",
         "AgentEnum": "registry.vocabularies.Agent",
         "GeneStatusEnum": "registry.vocabularies.GeneStatus",  # alk/ros1/ntrk status share one vocabulary
     },
