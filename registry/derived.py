@@ -18,7 +18,6 @@ from registry.vocabularies import (
     NTRK_GENES,
     SCREENING_METHODS,
     SurgeryExtent,
-    TestMethod,
     TestResult,
 )
 

@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from registry.models import MolecularTest, Patient, Surgery, Treatment, Tumor
+from registry.models import MolecularTest, Patient, Surgery, Tumor
 from tests.factories import (
     DiseaseEventFactory, ImagingStudyFactory, InstitutionFactory, MolecularTestFactory, PatientFactory,
     SurgeryFactory, TreatmentFactory, TumorFactory,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 
 DAYS_PER_YEAR = 365.25
 

@@ -1,53 +1,39 @@
 """A real worker on the real broker: killed mid-report, the run is swept as failed and a re-run succeeds."""
-import os
-import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 import redis
-from django.db import connection
 
 from config.celery import app
 from outcomes.reports import services
 from outcomes.reports.models import OutcomeReport
 from outcomes.reports.tasks import compute_outcome_report
 from tests.outcomes.reports.conftest import CUT_OFF, build_registry
+from tests.workers import broker_url, kill_worker, start_worker, worker_environment
 
-BROKER = "redis://127.0.0.1:6379/9"
+REDIS_DB = 9
 REPO = Path(__file__).resolve().parents[3]
 
 pytestmark = [pytest.mark.worker, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 
 def _start_worker(log: Path, pause_flag: Path | None) -> subprocess.Popen:
-    database = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
-        "CELERY_BROKER_URL": BROKER,
-    }
+    env = worker_environment(redis_db=REDIS_DB)
     env.pop(services.PAUSE_FLAG_ENV, None)
     if pause_flag:
         env[services.PAUSE_FLAG_ENV] = str(pause_flag)
-    return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--concurrency=1",
-         "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=INFO"],
-        cwd=REPO, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
-    )
+    return start_worker(env, name="reports", log=log.open("w"),
+                        extra_args=("--pool=solo", "--concurrency=1", "--loglevel=INFO"))
 
 
 def _kill(worker: subprocess.Popen) -> None:
-    if worker.poll() is None:
-        os.killpg(worker.pid, signal.SIGKILL)
-    worker.wait(timeout=30)
+    kill_worker(worker)
 
 
 def _send(report_id: int) -> None:
-    with app.connection_for_write(BROKER) as broker:
+    with app.connection_for_write(broker_url(REDIS_DB)) as broker:
         compute_outcome_report.apply_async(args=[report_id], connection=broker)
 
 
@@ -62,7 +48,7 @@ def _wait_for(condition, what: str, timeout: float = 90.0):
 
 
 def test_a_worker_killed_mid_report_is_swept_and_the_rerun_succeeds(tmp_path, monkeypatch):
-    redis.Redis.from_url(BROKER).flushdb()
+    redis.Redis.from_url(broker_url(REDIS_DB)).flushdb()
     build_registry()
     queued = []
     monkeypatch.setattr(services, "_enqueue", queued.append)  # sent below to the test's own broker database
@@ -106,4 +92,4 @@ def test_a_worker_killed_mid_report_is_swept_and_the_rerun_succeeds(tmp_path, mo
     finally:
         for worker in workers:
             _kill(worker)
-        redis.Redis.from_url(BROKER).flushdb()
+        redis.Redis.from_url(broker_url(REDIS_DB)).flushdb()

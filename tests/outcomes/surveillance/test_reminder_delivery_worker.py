@@ -3,27 +3,23 @@ that refuses the first DATA commands: concurrent runs, a rerun and a killed work
 reminder, and no Message-ID twice; no sent message carries an identifier."""
 import datetime as dt
 import email
-import os
-import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 import pytest
 import redis
 from aiosmtpd.controller import Controller
-from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from outcomes.surveillance.models import Reminder, ReminderStatus
 from registry.models import Patient
 from tests.factories import UserFactory
 from tests.outcomes.surveillance.helpers import patient_with_tumor
+
+from tests.workers import broker_url, kill_worker, start_worker, worker_environment
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker, pytest.mark.redis, pytest.mark.smtp]
 
@@ -67,8 +63,7 @@ def smtp_server():
 
 
 def _broker_url() -> str:
-    parsed = urlparse(settings.CELERY_BROKER_URL)
-    return urlunparse(parsed._replace(path=f"/{REDIS_DB}"))
+    return broker_url(REDIS_DB)
 
 
 @pytest.fixture
@@ -83,39 +78,25 @@ class Workers:
     """Start and kill private worker processes (each in its own process group)."""
 
     def __init__(self, smtp_port: int):
-        database = urlparse(os.environ.get("DATABASE_URL", settings.DATABASES["default"].get("NAME", "")))
-        test_db = connection.settings_dict["NAME"]
-        self.env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "config.settings.test",
-            "DATABASE_URL": urlunparse(database._replace(path=f"/{test_db}")),
-            "CELERY_BROKER_URL": _broker_url(),
-            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "EMAIL_HOST": "127.0.0.1",
-            "EMAIL_PORT": str(smtp_port),
-            "EMAIL_TIMEOUT": "10",
-            "REMINDER_RETRY_BASE_SECONDS": "1",
-            "REMINDER_RETRY_MAX_SECONDS": "2",
-        }
+        self.env = worker_environment(
+            redis_db=REDIS_DB,
+            EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+            EMAIL_HOST="127.0.0.1",
+            EMAIL_PORT=smtp_port,
+            EMAIL_TIMEOUT=10,
+            REMINDER_RETRY_BASE_SECONDS=1,
+            REMINDER_RETRY_MAX_SECONDS=2,
+        )
         self.processes = []
 
     def start(self, **extra_env) -> subprocess.Popen:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", "warning", "-c", "2",
-             "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"w{len(self.processes)}@%h"],
-            cwd=ROOT, env={**self.env, **{k: str(v) for k, v in extra_env.items()}},
-            start_new_session=True, stdout=subprocess.DEVNULL,
-            stderr=open(os.environ.get("SURVEILLANCE_WORKER_LOG", os.devnull), "a"),
-        )
+        process = start_worker({**self.env, **{k: str(v) for k, v in extra_env.items()}},
+                               name=f"w{len(self.processes)}", extra_args=("-l", "warning", "-c", "2"))
         self.processes.append(process)
         return process
 
     def kill(self, process) -> None:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        process.wait(timeout=10)
+        kill_worker(process)
 
     def stop_all(self) -> None:
         for process in self.processes:
