@@ -15,7 +15,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from outcomes.analysis import COMPETING, CENSORED, EVENT, AnalysisRow
@@ -42,25 +42,31 @@ TUMOR_FIELDS = (
 )
 
 
-def iter_analysis_rows(*, cut_off: dt.date | None, tumor_ids: Iterable[int] | None,
+def iter_analysis_rows(*, cut_off: dt.date | None, tumor_ids: Iterable[int] | QuerySet | None,
                        chunk_size: int = 2000) -> Iterator[AnalysisRow]:
     cut_off = cut_off or timezone.localdate()
-    wanted_tumors = set(tumor_ids) if tumor_ids is not None else None
-    for patient_batch in _patient_batches(wanted_tumors, chunk_size):
-        yield from _rows_for_patients(patient_batch, cut_off, wanted_tumors)
+    selection = _tumor_selection(tumor_ids)
+    for patient_batch in _patient_batches(selection, chunk_size):
+        wanted = None
+        if selection is not None:
+            # One query per batch: which of these patients' tumors were asked for.
+            wanted = set(selection.filter(patient_id__in=patient_batch).values_list("pk", flat=True))
+        yield from _rows_for_patients(patient_batch, cut_off, wanted)
 
 
-def _patient_batches(wanted_tumors: set[int] | None, chunk_size: int) -> Iterator[list[int]]:
+def _tumor_selection(tumor_ids: Iterable[int] | QuerySet | None) -> QuerySet | None:
+    """The asked-for tumors as a queryset, so that large selections stay subqueries, not IN lists."""
+    if tumor_ids is None:
+        return None
+    if isinstance(tumor_ids, QuerySet):
+        return Tumor.objects.filter(pk__in=tumor_ids.values("pk"))
+    return Tumor.objects.filter(pk__in=list(tumor_ids))
+
+
+def _patient_batches(selection: QuerySet | None, chunk_size: int) -> Iterator[list[int]]:
     patients = Patient.objects.exclude(consent_status=ConsentStatus.WITHDRAWN)
-    if wanted_tumors is not None:
-        patient_ids = sorted(set(
-            Tumor.objects.filter(pk__in=wanted_tumors).values_list("patient_id", flat=True)
-        ))
-        allowed = set(patients.filter(pk__in=patient_ids).values_list("pk", flat=True))
-        ids = [pk for pk in patient_ids if pk in allowed]
-        for start in range(0, len(ids), chunk_size):
-            yield ids[start:start + chunk_size]
-        return
+    if selection is not None:
+        patients = patients.filter(pk__in=selection.values("patient_id"))
     # Keyset pagination over the primary key: bounded memory at any registry size.
     last = 0
     while True:

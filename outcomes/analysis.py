@@ -7,7 +7,7 @@ time and status None. Nothing dated after the cut-off counts. Withdrawn consent 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, fields
 
 ENDPOINTS = ("recurrence", "local_recurrence", "metastasis", "event_free_survival", "overall_survival")
@@ -73,9 +73,9 @@ class AnalysisRow:
 ANALYSIS_COLUMNS = tuple(f.name for f in fields(AnalysisRow))
 
 
-def analysis_rows(*, cut_off: dt.date | None = None, tumor_ids: Iterable[int] | None = None,
-                  chunk_size: int = 2000) -> Iterator[AnalysisRow]:
-    """Stream analysis rows for every tumor (or the given ones) at the cut-off date (default today)."""
+def analysis_rows(*, cut_off: dt.date | None = None, tumor_ids=None, chunk_size: int = 2000) -> Iterator[AnalysisRow]:
+    """Stream analysis rows for every tumor (or the given ones: ids or a Tumor queryset) at the cut-off
+    date (default today), ordered by patient."""
     from outcomes._analysis_impl import iter_analysis_rows
 
     return iter_analysis_rows(cut_off=cut_off, tumor_ids=tumor_ids, chunk_size=chunk_size)

@@ -183,8 +183,7 @@ def _bundle_tumors(plan: ExportPlan):
 # --- source rows per table --------------------------------------------------------------------------
 
 def tumor_source_chunks(plan: ExportPlan, ctx: _Context) -> Iterator[list[dict]]:
-    tumor_ids = list(_bundle_tumors(plan).order_by("pk").values_list("pk", flat=True))
-    for chunk in _chunks(analysis_rows(cut_off=plan.cut_off, tumor_ids=tumor_ids, chunk_size=CHUNK_ROWS)):
+    for chunk in _chunks(analysis_rows(cut_off=plan.cut_off, tumor_ids=_bundle_tumors(plan), chunk_size=CHUNK_ROWS)):
         ctx.keys.load("patient", (r.patient_id for r in chunk))
         ctx.keys.load("tumor", (r.tumor_id for r in chunk))
         identifiers = {}

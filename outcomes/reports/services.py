@@ -32,7 +32,7 @@ class ReportError(Exception):
     """An error whose message is safe to store and show (no identifier, no database text)."""
 
 
-class CohortSelectionUnavailable(ReportError):
+class CohortCriteriaInvalid(ReportError):
     pass
 
 
@@ -100,22 +100,23 @@ def report_request(*, cut_off: dt.date | None = None, cohort=None, endpoints: Se
 
 # --- analysis rows and fingerprint ---------------------------------------------------------------
 
-def cohort_tumor_ids(criteria: dict) -> list[int]:
-    """The tumors of a cohort, through the cohorts app's selector. A cohort report without it fails."""
+def cohort_tumor_selection(criteria: dict):
+    """The tumors of a cohort, from the criteria snapshot kept on the report."""
+    from outcomes.cohorts.criteria import validate_criteria
+    from outcomes.cohorts.selectors import cohort_tumors
+    from rest_framework.exceptions import ValidationError
+
     try:
-        from outcomes.cohorts.selectors import cohort_tumors
-    except ImportError as exc:
-        raise CohortSelectionUnavailable("cohort selection not available") from exc
-    selected = cohort_tumors(criteria)
-    if hasattr(selected, "values_list"):
-        return list(selected.order_by("pk").values_list("pk", flat=True))
-    return sorted(int(getattr(item, "pk", item)) for item in selected)
+        validated = validate_criteria(criteria)
+    except ValidationError as exc:
+        raise CohortCriteriaInvalid("the cohort's saved criteria are no longer valid") from exc
+    return cohort_tumors(validated)
 
 
 def report_rows(report: OutcomeReport) -> list[AnalysisRow]:
     tumor_ids = None
     if report.scope == OutcomeReport.Scope.COHORT:
-        tumor_ids = cohort_tumor_ids(report.cohort_criteria or {})
+        tumor_ids = cohort_tumor_selection(report.cohort_criteria or {})
     rows = list(analysis_rows(cut_off=report.cut_off, tumor_ids=tumor_ids))
     rows.sort(key=lambda r: r.tumor_id)  # one order, whatever the database returns
     return rows
