@@ -391,6 +391,9 @@ def _patient(ctx: _Context, problems: tuple[str, ...]) -> PatientRecord:
         death, cause = _death(rng, diagnosis, age, tumor_records, courses)
         if death is not None and death > horizon:
             death, cause = None, ""
+    for tumor in tumor_records:
+        # Nothing planned past the end of follow-up is known yet (a resection scheduled next month).
+        _truncate(tumor, horizon)
     if death is not None:
         tumor_records = [t for t in tumor_records if t.tumor["date_of_diagnosis"] < death]
         for tumor in tumor_records:
