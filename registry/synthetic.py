@@ -434,7 +434,7 @@ def _patient(ctx: _Context, problems: tuple[str, ...]) -> PatientRecord:
     institution_index = min(int(rng.paretovariate(1.2)) - 1, len(ctx.institutions) - 1)
     prefix = ctx.institutions[institution_index].mrn_prefix
     while True:
-        mrn = f"{prefix}{rng.randrange(10_000_000, 100_000_000)}"
+        mrn = f"{prefix}{rng.randrange(1_000_000_000, 10_000_000_000)}"
         if (institution_index, mrn) not in ctx.mrn_seen:
             ctx.mrn_seen.add((institution_index, mrn))
             break
@@ -1194,10 +1194,8 @@ def _write_batch(batch: list[PatientRecord], numbers: list[int], context: _Write
 
 
 def _write_batch_rows(batch, numbers, context: _WriteContext, summary: CohortSummary) -> None:
-    from django.contrib.auth import get_user_model
     from django.db.models import OuterRef, Subquery
     from django.utils import timezone
-    from simple_history.utils import bulk_create_with_history
 
     from registry.models import (
         DiseaseEvent, ImagingStudy, MolecularTest, Patient, Presentation, Surgery, Treatment, Tumor,
@@ -1205,12 +1203,12 @@ def _write_batch_rows(batch, numbers, context: _WriteContext, summary: CohortSum
     from registry.services import tumor_refresh_derived
 
     institution_ids, coordinator_ids = context.institution_ids, context.coordinator_ids
-    generator = get_user_model()(pk=context.generator_id)
-    history = {"default_user": generator, "default_change_reason": CHANGE_REASON, "default_date": timezone.now()}
+    history = {"user_id": context.generator_id, "reason": CHANGE_REASON, "when": timezone.now()}
 
     def create(model, objects):
         if objects:
-            bulk_create_with_history(objects, model, batch_size=2000, **history)
+            model.objects.bulk_create(objects, batch_size=2000)
+            _copy_into_history(model, [obj.pk for obj in objects], **history)
         summary.add(model._meta.verbose_name_plural, len(objects))
         return objects
 
@@ -1281,6 +1279,38 @@ def _write_batch_rows(batch, numbers, context: _WriteContext, summary: CohortSum
     ).exclude(extent=SurgeryExtent.BIOPSY).order_by("date", "id").values("id")[:1]
     Tumor.objects.filter(pk__in=tumor_ids).update(definitive_resection_id=Subquery(first_clear_resection))
     tumor_refresh_derived(tumor_ids=tumor_ids)
+
+
+HISTORY_OWN_COLUMNS = {"history_id", "history_date", "history_change_reason", "history_type", "history_user_id"}
+HISTORY_ID_CHUNK = 5000
+
+
+def _copy_into_history(model, ids: list[int], *, user_id: int, reason: str, when: dt.datetime) -> None:
+    """Write the "created" history row of each new row, as simple_history's bulk_history_create would
+    (same tracked columns, history type "+", user, change reason, date), but as one INSERT ... SELECT
+    inside the database: building a historical model instance per row in Python took half the time
+    of a 100,000-patient cohort. Works on PostgreSQL and SQLite alike."""
+    from django.db import connection
+
+    historical = model.history.model
+    quote = connection.ops.quote_name
+    pairs = [(historical._meta.get_field(f.name).column, f.column) for f in historical.tracked_fields]
+    expected = {target for target, _ in pairs} | HISTORY_OWN_COLUMNS
+    actual = {f.column for f in historical._meta.concrete_fields}
+    if actual != expected:  # a simple_history upgrade added columns: fail loudly rather than write less
+        raise CohortWriteError(f"History table of {model._meta.label} has unexpected columns.")
+    targets = ", ".join(quote(target) for target, _ in pairs)
+    sources = ", ".join(quote(source) for _, source in pairs)
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), HISTORY_ID_CHUNK):
+            chunk = ids[start:start + HISTORY_ID_CHUNK]
+            cursor.execute(
+                f"INSERT INTO {quote(historical._meta.db_table)} "
+                f"({targets}, history_date, history_change_reason, history_type, history_user_id) "
+                f"SELECT {sources}, %s, %s, '+', %s FROM {quote(model._meta.db_table)} "
+                f"WHERE {quote(model._meta.pk.column)} IN ({', '.join(['%s'] * len(chunk))})",
+                [when, reason, user_id, *chunk],
+            )
 
 
 def _expected_tumor_derived(record: TumorRecord) -> dict:

@@ -201,6 +201,14 @@ def test_each_patient_and_tumor_has_a_history_row_by_the_generator(cohort, db):
     assert set(Patient.history.values_list("id", flat=True)) == set(Patient.objects.values_list("id", flat=True))
 
 
+def test_each_history_row_holds_the_values_of_its_record(cohort, db):
+    for model in (Patient, Tumor, ImagingStudy, DiseaseEvent):
+        for row in model.objects.order_by("?")[:20]:
+            created = row.history.get(history_type="+")
+            for field in model.history.model.tracked_fields:
+                assert getattr(created, field.attname) == getattr(row, field.attname), field.name
+
+
 def test_derived_columns_are_current_after_the_bulk_write(cohort, db):
     assert not Patient.objects.filter(last_contact__isnull=True).exists()
     r0 = Tumor.objects.filter(surgeries__margin=Margin.R0).distinct()
