@@ -753,14 +753,18 @@ def _molecular(rng, record: TumorRecord, course: _Course, date: dt.date, problem
         return
     # ALK-negative: ROS1 and NTRK screened by IHC / pan-TRK IHC, confirmed by NGS or FISH.
     driver = course.driver
+    screen_positive = False
     if rng.random() < 0.6:
         tests.append(_test(date, Gene.ROS1, TestMethod.IHC,
                            TestResult.POSITIVE if driver == Gene.ROS1 else TestResult.NEGATIVE, clone=IhcClone.D4D6))
+        screen_positive = driver == Gene.ROS1
     if rng.random() < 0.5:
         tests.append(_test(date, Gene.NTRK3, TestMethod.PAN_TRK_IHC,
                            TestResult.POSITIVE if driver == Gene.NTRK3 else TestResult.NEGATIVE,
                            clone=IhcClone.EPR17341))
-    if rng.random() < 0.55:
+        screen_positive = screen_positive or driver == Gene.NTRK3
+    # A positive screen is usually sent for confirmation; otherwise NGS for a part of the ALK-negative.
+    if rng.random() < (0.9 if screen_positive else 0.6):
         confirm_date = date + _days(7 + rng.random() * 21)
         if driver == Gene.ROS1:
             tests.append(_test(confirm_date, Gene.ROS1, TestMethod.RNA_NGS, TestResult.POSITIVE,
@@ -926,7 +930,7 @@ def _follow_up(rng, record: TumorRecord, course: _Course, start: dt.date, horizo
             modality, region = _modality(rng, course.group, record.tumor["primary_site"])
         record.imaging.append(_imaging(when, ImagingPurpose.SURVEILLANCE, modality, region, baseline))
     # Distant metastasis without a local event (rare).
-    if not record.events and not no_event and not course.metastatic and rng.random() < 0.012 and record.imaging:
+    if not record.events and not no_event and not course.metastatic and rng.random() < 0.028 and record.imaging:
         _distant(rng, record, record.imaging[-1]["date"] + _months(1 + rng.random() * 6), horizon)
 
 
