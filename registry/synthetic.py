@@ -422,7 +422,8 @@ def _patient(ctx: _Context, problems: tuple[str, ...]) -> PatientRecord:
     last_name = rng.choice(ctx.people.last)
     age_now = (as_of - birth).days / YEAR_DAYS
     minor = age_now < 18
-    phone = _phone(rng) if not minor or age_now >= 13 and rng.random() < 0.5 else ""
+    # Children are reached through their guardian; some teenagers have their own phone.
+    phone = _phone(rng) if (not minor or (age_now >= 13 and rng.random() < 0.5)) else ""
     email = _email(rng, first_name, last_name) if (not minor and rng.random() < 0.85) else ""
     guardian_name = guardian_phone = ""
     if minor:
@@ -440,7 +441,8 @@ def _patient(ctx: _Context, problems: tuple[str, ...]) -> PatientRecord:
             break
 
     roll = rng.random()
-    consent = ConsentStatus.WITHDRAWN if roll < 0.01 else ConsentStatus.WAIVER if roll < 0.05 else ConsentStatus.CONSENTED
+    consent = (ConsentStatus.WITHDRAWN if roll < 0.01 else ConsentStatus.WAIVER if roll < 0.05
+               else ConsentStatus.CONSENTED)
     coordinator_index = None if rng.random() < 0.02 else rng.randrange(len(COORDINATOR_USERNAMES))
     patient = {
         "institution_index": institution_index,
@@ -508,7 +510,8 @@ def _death(rng, diagnosis, age, tumors, courses) -> tuple[dt.date | None, str]:
         elif course.metastatic and rng.random() < 0.15:
             candidates.append((record.tumor["date_of_diagnosis"] + _months(6 + rng.random() * 30), CauseOfDeath.IMT))
         if rng.random() < 0.002:
-            candidates.append((record.tumor["date_of_diagnosis"] + _months(1 + rng.random() * 10), CauseOfDeath.TREATMENT))
+            when = record.tumor["date_of_diagnosis"] + _months(1 + rng.random() * 10)
+            candidates.append((when, CauseOfDeath.TREATMENT))
     when, cause = min(candidates)
     when = max(when, diagnosis + dt.timedelta(days=30))
     if rng.random() < 0.08:
@@ -747,7 +750,9 @@ def _molecular(rng, record: TumorRecord, course: _Course, date: dt.date, problem
                            rearranged=rearranged))
     if course.alk_positive:
         if rng.random() < 0.35:
-            partner = FusionPartner.RANBP2 if course.epithelioid and rng.random() < 0.8 else _pick(rng, ALK_PARTNER_WEIGHTS)
+            # RANBP2-ALK (nuclear membrane staining) marks the epithelioid variant.
+            partner = (FusionPartner.RANBP2 if course.epithelioid and rng.random() < 0.8
+                       else _pick(rng, ALK_PARTNER_WEIGHTS))
             tests.append(_test(date, Gene.ALK, TestMethod.RNA_NGS, TestResult.POSITIVE, partner=partner))
             course.alk_confirmed = True
         return
@@ -816,8 +821,8 @@ def _primary_treatment(rng, record: TumorRecord, course: _Course, diagnosis: dt.
         if rng.random() < 0.06:
             drug = Agent.IBUPROFEN if rng.random() < 0.6 else Agent.CELECOXIB
             begin = diagnosis - _days(rng.random() * 20)
-            record.treatments.append(_treatment(TreatmentCategory.NSAID, drug, begin, begin + _days(14 + rng.random() * 60),
-                                                "", EndReason.COMPLETED, ""))
+            end = begin + _days(14 + rng.random() * 60)
+            record.treatments.append(_treatment(TreatmentCategory.NSAID, drug, begin, end, "", EndReason.COMPLETED, ""))
     else:
         course.residual = True
     if course.residual or course.metastatic:
@@ -837,9 +842,11 @@ def _systemic(rng, record: TumorRecord, course: _Course, after: dt.date, horizon
     if course.alk_positive and course.alk_confirmed and rng.random() < 0.85:
         category, agent = TreatmentCategory.ALK_INHIBITOR, _pick(rng, ALK_INHIBITOR_WEIGHTS)
     elif Gene.ROS1 in statuses and rng.random() < 0.7:
-        category, agent = TreatmentCategory.ROS1_NTRK_INHIBITOR, Agent.ENTRECTINIB if rng.random() < 0.6 else Agent.REPOTRECTINIB
+        category = TreatmentCategory.ROS1_NTRK_INHIBITOR
+        agent = Agent.ENTRECTINIB if rng.random() < 0.6 else Agent.REPOTRECTINIB
     elif Gene.NTRK3 in statuses and rng.random() < 0.7:
-        category, agent = TreatmentCategory.ROS1_NTRK_INHIBITOR, Agent.LAROTRECTINIB if rng.random() < 0.7 else Agent.ENTRECTINIB
+        category = TreatmentCategory.ROS1_NTRK_INHIBITOR
+        agent = Agent.LAROTRECTINIB if rng.random() < 0.7 else Agent.ENTRECTINIB
     else:
         on_target = False
         roll = rng.random()
