@@ -14,6 +14,7 @@ from registry.roles import COORDINATOR
 from registry.synthetic import (
     CHANGE_REASON,
     COORDINATOR_USERNAMES,
+    CohortWriteError,
     GENERATOR_USERNAME,
     cohort_digest,
     generate_cohort,
@@ -268,3 +269,18 @@ def test_the_command_shows_progress_and_prints_a_summary(db):
 def test_the_command_refuses_a_malformed_as_of_date(db):
     with pytest.raises(CommandError, match="--as-of"):
         call_command("generate_cohort", "--patients=5", "--seed=1", "--as-of=31/01/2025", stdout=io.StringIO())
+
+
+def test_writing_the_same_cohort_twice_is_refused_without_naming_anyone(db):
+    def write():
+        synthetic_cohort_write(records=generate_cohort(patients=60, seed=99, as_of=AS_OF, institutions=2),
+                               institutions=institution_records(2))
+
+    write()
+    before = Patient.objects.count()
+    with pytest.raises(CohortWriteError) as refused:
+        write()
+    assert "already in the database" in str(refused.value)
+    assert not any(mrn in str(refused.value) for mrn in Patient.objects.values_list("medical_record_number", flat=True))
+    assert Patient.objects.count() == before
+
