@@ -225,10 +225,10 @@ def export_measure(patients: int, repeat: int) -> Measure:
                       target="<= 3x; peak RSS < 250 MB, +20% at most from 10k to 100k")
     runner = ROOT / "bench" / "export_child.py"
     try:
-        from outcomes.cohorts import exports  # noqa: F401
+        from outcomes.cohorts import bundle  # noqa: F401
     except ImportError:
         measure.built = False
-        measure.note = "not built: outcomes.cohorts.exports is not in this tree"
+        measure.note = "not built: outcomes.cohorts.bundle is not in this tree"
         return measure
     from django.db import connection
 
@@ -245,7 +245,7 @@ def export_measure(patients: int, repeat: int) -> Measure:
         if result.returncode != 0:
             measure.note = "export failed: " + result.stderr.strip().splitlines()[-1][:200]
             return measure
-        seconds, peak_kb = result.stdout.split()
+        seconds, peak_kb = result.stdout.split()[-2:]
         measure.samples.append(float(seconds))
         measure.peak_rss_mb = max(measure.peak_rss_mb or 0.0, int(peak_kb) / 1024)
     return measure
