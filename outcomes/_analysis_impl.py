@@ -15,7 +15,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
-from django.db.models import Max, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from outcomes.analysis import COMPETING, CENSORED, EVENT, AnalysisRow
@@ -77,37 +77,54 @@ def _patient_batches(selection: QuerySet | None, chunk_size: int) -> Iterator[li
         last = batch[-1]
 
 
-def _latest_by_tumor(queryset, field: str, cut_off: dt.date) -> dict[int, dt.date]:
-    return dict(
-        queryset.filter(**{f"{field}__lte": cut_off}).values("tumor_id").annotate(latest=Max(field))
-        .values_list("tumor_id", "latest")
-    )
+def _latest_by_tumor(queryset, cut_off: dt.date, **latest) -> dict[int, tuple]:
+    """Per tumor, the latest of each named date expression up to the cut-off (one grouped query)."""
+    return {
+        row[0]: row[1:]
+        for row in queryset.values("tumor_id").annotate(**latest).values_list("tumor_id", *latest)
+    }
 
 
 def _rows_for_patients(patient_ids: list[int], cut_off: dt.date,
                        wanted_tumors: set[int] | None) -> Iterator[AnalysisRow]:
-    tumors = list(
-        Tumor.objects.filter(patient_id__in=patient_ids, date_of_diagnosis__lte=cut_off)
+    if wanted_tumors is None:
+        # The whole registry: batches are consecutive primary keys, so a range (one index scan, no
+        # long IN list) selects them; tumors of withdrawn patients inside the range are dropped below.
+        patients_in_batch = set(patient_ids)
+        tumor_scope = Q(patient_id__gte=patient_ids[0], patient_id__lte=patient_ids[-1])
+        record_scope = Q(tumor__patient_id__gte=patient_ids[0], tumor__patient_id__lte=patient_ids[-1])
+    else:
+        patients_in_batch = None
+        tumor_scope = Q(patient_id__in=patient_ids)
+        record_scope = Q(tumor__patient_id__in=patient_ids)
+    tumors = [
+        values for values in Tumor.objects.filter(tumor_scope, date_of_diagnosis__lte=cut_off)
         .order_by("patient_id", "date_of_diagnosis", "tumor_record_number").values_list(*TUMOR_FIELDS)
-    )
+        if patients_in_batch is None or values[1] in patients_in_batch
+    ]
     if not tumors:
         return
-    tumor_pks = [t[0] for t in tumors]
     surgeries: dict[int, list] = defaultdict(list)
     for tumor_id, pk, date, precision, extent, margin in Surgery.objects.filter(
-        tumor_id__in=tumor_pks, date__lte=cut_off
+        record_scope, date__lte=cut_off
     ).values_list("tumor_id", "id", "date", "date_precision", "extent", "margin"):
         surgeries[tumor_id].append((pk, date, precision, extent, margin))
     events: dict[int, list] = defaultdict(list)
     for tumor_id, event_type, date, precision in DiseaseEvent.objects.filter(
-        tumor_id__in=tumor_pks, date__lte=cut_off
+        record_scope, date__lte=cut_off
     ).values_list("tumor_id", "event_type", "date", "date_precision"):
         events[tumor_id].append((event_type, date, precision))
-    assessed = _latest_by_tumor(ImagingStudy.objects.filter(tumor_id__in=tumor_pks).exclude(result=""), "date", cut_off)
-    imaged = _latest_by_tumor(ImagingStudy.objects.filter(tumor_id__in=tumor_pks), "date", cut_off)
-    tested = _latest_by_tumor(MolecularTest.objects.filter(tumor_id__in=tumor_pks), "specimen_date", cut_off)
-    treated = _latest_by_tumor(Treatment.objects.filter(tumor_id__in=tumor_pks), "start_date", cut_off)
-    treatment_ends = _latest_by_tumor(Treatment.objects.filter(tumor_id__in=tumor_pks), "end_date", cut_off)
+    imaging = _latest_by_tumor(
+        ImagingStudy.objects.filter(record_scope, date__lte=cut_off), cut_off,
+        assessed=Max("date", filter=~Q(result="")), imaged=Max("date"),
+    )
+    tested = _latest_by_tumor(
+        MolecularTest.objects.filter(record_scope, specimen_date__lte=cut_off), cut_off, tested=Max("specimen_date"))
+    treated = _latest_by_tumor(
+        Treatment.objects.filter(record_scope, start_date__lte=cut_off), cut_off,
+        started=Max("start_date"), ended=Max("end_date", filter=Q(end_date__lte=cut_off)),
+    )
+    no_dates = (None, None)
 
     # Patient-level dates: last contact from every record of every tumor, death up to the cut-off.
     record_dates: dict[int, list[dt.date]] = defaultdict(list)
@@ -125,11 +142,12 @@ def _rows_for_patients(patient_ids: list[int], cut_off: dt.date,
         tumor_events = sorted(
             (impute(date, precision, diagnosis), event_type) for event_type, date, precision in events[pk]
         )
+        assessed, imaged = imaging.get(pk, no_dates)
         record_dates[patient_id].extend([
             diagnosis, *(s.date for s in tumor_surgeries), *(d for d, _ in tumor_events),
-            imaged.get(pk), tested.get(pk), treated.get(pk), treatment_ends.get(pk),
+            imaged, tested.get(pk, no_dates)[0], *treated.get(pk, no_dates),
         ])
-        last_assessment = derived.last_disease_assessment([assessed.get(pk)], [d for d, _ in tumor_events], cut_off)
+        last_assessment = derived.last_disease_assessment([assessed], [d for d, _ in tumor_events], cut_off)
         shaped.append((tumor, diagnosis, tumor_surgeries, tumor_events, last_assessment))
 
     for tumor, diagnosis, tumor_surgeries, tumor_events, last_assessment in shaped:

@@ -88,19 +88,21 @@ def stratum_level(row: AnalysisRow, stratum: Stratum, endpoint: str) -> str:
 
 @dataclass
 class EndpointData:
+    rows: list[AnalysisRow]
     time: np.ndarray
     status: np.ndarray
     potential: np.ndarray
-    levels: np.ndarray
 
 
-def endpoint_data(rows: Sequence[AnalysisRow], endpoint: str, stratum: Stratum) -> EndpointData:
-    selected = [r for r in rows if getattr(r, f"{endpoint}_status") is not None]
+def endpoint_data(rows: Sequence[AnalysisRow], endpoint: str) -> EndpointData:
+    """The rows at risk for an endpoint and their time, status and potential follow-up."""
+    status_name = f"{endpoint}_status"
+    selected = [r for r in rows if getattr(r, status_name) is not None]
     return EndpointData(
+        rows=selected,
         time=np.array([getattr(r, f"{endpoint}_time") for r in selected], dtype=float),
-        status=np.array([getattr(r, f"{endpoint}_status") for r in selected], dtype=int),
+        status=np.array([getattr(r, status_name) for r in selected], dtype=int),
         potential=np.array([getattr(r, f"{endpoint}_potential_time") for r in selected], dtype=float),
-        levels=np.array([stratum_level(r, stratum, endpoint) for r in selected], dtype=object),
     )
 
 
@@ -170,54 +172,67 @@ def summarize(time: np.ndarray, status: np.ndarray, potential: np.ndarray, *, co
     return row
 
 
+def _as_list(values: np.ndarray) -> list[float | None]:
+    return [float(v) if math.isfinite(v) else None for v in values.tolist()]
+
+
 def _curve(km, aj, time: np.ndarray, *, competing: bool) -> dict:
     """Step curves on a weekly grid up to the last observation: for competing-risk endpoints the
-    cumulative incidence (1-KM and Aalen-Johansen), for survival endpoints the survival S(t)."""
+    cumulative incidence (1-KM and Aalen-Johansen), for survival endpoints the survival S(t).
+
+    Evaluated in one vectorised pass with the conventions of the estimators' `*_at` methods: before
+    the first observed time S = 1 (interval 1-1) and F = 0 (no interval)."""
     keys = ("time", "n_risk", "km", "km_lower", "km_upper", "aj", "aj_lower", "aj_upper")
-    curve = {key: [] for key in keys}
     if time.size == 0:
-        return curve
+        return {key: [] for key in keys}
     last = min(float(time.max()), CURVE_MAX_YEARS * DAYS_PER_YEAR)
+    grid = np.append(np.arange(0.0, last, CURVE_STEP_DAYS), last) if last > 0 else np.array([0.0])
     sorted_time = np.sort(time)
-    for t in np.arange(0.0, last + CURVE_STEP_DAYS, CURVE_STEP_DAYS):
-        t = min(float(t), last)
-        curve["time"].append(t)
-        curve["n_risk"].append(int(sorted_time.size - np.searchsorted(sorted_time, t, side="left")))
-        if competing:
-            low, high = km.cumulative_incidence_interval_at(t)
-            curve["km"].append(_finite(km.cumulative_incidence_at(t)))
-        else:
-            low, high = km.interval_at(t)
-            curve["km"].append(_finite(km.survival_at(t)))
-        curve["km_lower"].append(_finite(low))
-        curve["km_upper"].append(_finite(high))
-        if aj is not None:
-            a_low, a_high = aj.interval_at(t)
-            curve["aj"].append(_finite(aj.estimate_at(t)))
-            curve["aj_lower"].append(_finite(a_low))
-            curve["aj_upper"].append(_finite(a_high))
-        else:
-            for key in ("aj", "aj_lower", "aj_upper"):
-                curve[key].append(None)
-        if t >= last:
-            break
+    n_risk = sorted_time.size - np.searchsorted(sorted_time, grid, side="left")
+
+    index = np.searchsorted(km.time, grid, side="right") - 1
+    before = index < 0
+    safe = np.maximum(index, 0)
+    survival = np.where(before, 1.0, km.survival[safe])
+    lower = np.where(before, 1.0, km.lower[safe])
+    upper = np.where(before, 1.0, km.upper[safe])
+    if competing:
+        survival, lower, upper = 1.0 - survival, 1.0 - upper, 1.0 - lower
+    curve = {
+        "time": grid.tolist(),
+        "n_risk": n_risk.astype(int).tolist(),
+        "km": _as_list(survival),
+        "km_lower": _as_list(lower),
+        "km_upper": _as_list(upper),
+    }
+    if aj is not None:
+        a_index = np.searchsorted(aj.time, grid, side="right") - 1
+        a_before = a_index < 0
+        a_safe = np.maximum(a_index, 0)
+        curve["aj"] = _as_list(np.where(a_before, 0.0, aj.estimate[a_safe]))
+        curve["aj_lower"] = _as_list(np.where(a_before, np.nan, aj.lower[a_safe]))
+        curve["aj_upper"] = _as_list(np.where(a_before, np.nan, aj.upper[a_safe]))
+    else:
+        curve["aj"] = curve["aj_lower"] = curve["aj_upper"] = [None] * grid.size
     return curve
 
 
-def endpoint_table(rows: Sequence[AnalysisRow], endpoint: str, stratum: Stratum) -> dict:
+def endpoint_table(data: EndpointData, endpoint: str, stratum: Stratum, overall: dict | None = None) -> dict:
+    """One endpoint by one stratum; `overall` reuses the "all" row already computed for the endpoint."""
     competing = endpoint in COMPETING_ENDPOINTS
-    data = endpoint_data(rows, endpoint, stratum)
-    table_rows = [{"level": "all", **summarize(data.time, data.status, data.potential, competing=competing)}]
-    levels = sorted(set(data.levels)) if stratum.name != "all" else []
+    overall = overall or summarize(data.time, data.status, data.potential, competing=competing)
+    table_rows = [{"level": "all", **overall}]
+    level_of = np.array([stratum_level(r, stratum, endpoint) for r in data.rows], dtype=object)
+    levels = sorted(set(level_of.tolist())) if stratum.name != "all" else []
     for level in levels:
-        mask = data.levels == level
+        mask = level_of == level
         table_rows.append({
             "level": level,
             **summarize(data.time[mask], data.status[mask], data.potential[mask], competing=competing),
         })
     logrank_p = gray_p = None
     if len(levels) > 1:
-        groups = data.levels.astype(str)
+        groups = level_of.astype(str)
         logrank_p = _finite(logrank_test(data.time, data.status == EVENT, groups).p_value)
         if competing:
             gray_p = _finite(gray_test(data.time, data.status, groups, event_code=EVENT).p_value)
@@ -240,8 +255,10 @@ def outcome_tables(rows: Iterable[AnalysisRow], *, endpoints: Sequence[str] = EN
     total = len(endpoints) * len(chosen)
     tables = []
     for endpoint in endpoints:
+        data = endpoint_data(rows, endpoint)
+        overall = summarize(data.time, data.status, data.potential, competing=endpoint in COMPETING_ENDPOINTS)
         for stratum in chosen:
-            tables.append(endpoint_table(rows, endpoint, stratum))
+            tables.append(endpoint_table(data, endpoint, stratum, overall))
             if progress:
                 progress(len(tables), total)
     tumors = len(rows)

@@ -57,3 +57,32 @@ def test_compute_outcomes_refuses_an_unknown_stratum():
 
     with pytest.raises(CommandError, match="Unknown stratum shoe_size"):
         call_command("compute_outcomes", "--strata", "shoe_size")
+
+
+def test_stored_curves_agree_with_the_estimators_at_every_grid_point(small_registry):
+    import numpy as np
+
+    from outcomes.analysis import COMPETING, EVENT
+    from outcomes.statistics import aalen_johansen, kaplan_meier
+
+    rows = list(analysis_rows(cut_off=CUT_OFF))
+    for endpoint, competing in (("recurrence", True), ("overall_survival", False)):
+        table = outcome_tables(rows, endpoints=(endpoint,), strata=("all",))["tables"][0]
+        curve = table["rows"][0]["curve"]
+        selected = [r for r in rows if getattr(r, f"{endpoint}_status") is not None]
+        time = np.array([getattr(r, f"{endpoint}_time") for r in selected], dtype=float)
+        status = np.array([getattr(r, f"{endpoint}_status") for r in selected])
+        km = kaplan_meier(time, status == EVENT)
+        aj = aalen_johansen(time, status, event_code=EVENT, competing_codes=(COMPETING,))
+        for index, t in enumerate(curve["time"]):
+            if competing:
+                assert curve["km"][index] == pytest.approx(km.cumulative_incidence_at(t))
+                assert curve["aj"][index] == pytest.approx(aj.estimate_at(t))
+                low, high = aj.interval_at(t)
+                assert (curve["aj_lower"][index], curve["aj_upper"][index]) == (
+                    pytest.approx(low) if low is not None else None, pytest.approx(high) if high is not None else None)
+            else:
+                assert curve["km"][index] == pytest.approx(km.survival_at(t))
+                assert (curve["km_lower"][index], curve["km_upper"][index]) == tuple(
+                    pytest.approx(v) if v is not None else None for v in km.interval_at(t))
+            assert curve["n_risk"][index] == int((time >= t).sum())
