@@ -2,16 +2,22 @@
 annotations so a page of rows costs the same few queries whatever its length."""
 from __future__ import annotations
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from registry.models import Patient, Surgery, Tumor
+from registry.models import ImagingStudy, Patient, Surgery, Tumor
 from registry.quality.models import Finding, FindingState
 from registry.vocabularies import SurgeryExtent
 
 
-def open_finding_count() -> Count:
-    return Count("findings", filter=Q(findings__state=FindingState.OPEN), distinct=True)
+def open_finding_count(owner: str = "patient") -> Coalesce:
+    """Open findings per row as a correlated count: no GROUP BY over the page, and the paginator's
+    COUNT(*) can drop it."""
+    counted = (
+        Finding.objects.filter(**{owner: OuterRef("pk")}, state=FindingState.OPEN)
+        .order_by().values(owner).annotate(open=Count("pk")).values("open")
+    )
+    return Coalesce(Subquery(counted), 0)
 
 
 def margin_of_record() -> Coalesce:
@@ -31,15 +37,22 @@ def patient_list(queryset: QuerySet | None = None) -> QuerySet:
 def tumor_list(queryset: QuerySet | None = None) -> QuerySet:
     queryset = Tumor.objects.all() if queryset is None else queryset
     return queryset.select_related("patient").annotate(
-        margin_of_record=margin_of_record(), open_finding_count=open_finding_count()
+        margin_of_record=margin_of_record(), open_finding_count=open_finding_count("tumor")
     )
 
 
-def tumor_records(queryset: QuerySet | None = None) -> QuerySet:
-    """Tumors with everything the record API nests: one query per kind of record per page."""
-    return tumor_list(queryset).select_related("patient__institution", "presentation").prefetch_related(
-        "surgeries", "molecular_tests", "treatments", "imaging_studies", "events"
+def tumor_records(queryset: QuerySet | None = None, *, with_imaging: bool = True) -> QuerySet:
+    """Tumors with everything the record API nests: one query per kind of record per page. Lists leave
+    the imaging series out (it is most of the rows) and give its count; one tumor carries it whole."""
+    records = ["surgeries", "molecular_tests", "treatments", "events"]
+    queryset = tumor_list(queryset).select_related("patient__institution", "presentation")
+    if with_imaging:
+        return queryset.prefetch_related(*records, "imaging_studies")
+    imaging_count = (
+        ImagingStudy.objects.filter(tumor=OuterRef("pk")).order_by().values("tumor")
+        .annotate(n=Count("pk")).values("n")
     )
+    return queryset.prefetch_related(*records).annotate(imaging_count=Coalesce(Subquery(imaging_count), 0))
 
 
 def finding_list() -> QuerySet:

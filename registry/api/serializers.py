@@ -1,7 +1,6 @@
 """Serializers of the registrars' read API of the record, the token endpoints and the error format."""
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from registry.models import (
@@ -105,7 +104,8 @@ class DiseaseEventSerializer(serializers.ModelSerializer):
 
 class TumorSerializer(serializers.ModelSerializer):
     registry_number = serializers.IntegerField(source="patient.registry_number", read_only=True)
-    presentation = serializers.SerializerMethodField()
+    # A tumor without a recorded presentation gives null (DRF maps the missing one-to-one to None).
+    presentation = PresentationSerializer(read_only=True, allow_null=True)
     surgeries = SurgerySerializer(many=True, read_only=True)
     molecular_tests = MolecularTestSerializer(many=True, read_only=True)
     treatments = TreatmentSerializer(many=True, read_only=True)
@@ -128,21 +128,18 @@ class TumorSerializer(serializers.ModelSerializer):
             "surgeries", "molecular_tests", "treatments", "imaging_studies", "events", "open_finding_count",
         ]
 
-    @extend_schema_field(PresentationSerializer(allow_null=True))
-    def get_presentation(self, tumor):
-        return PresentationSerializer(tumor.presentation).data if _has_presentation(tumor) else None
-
     def get_age_at_diagnosis(self, tumor) -> float | None:
         age = tumor.age_at_diagnosis()
         return round(age, 2) if age is not None else None
 
 
-def _has_presentation(tumor) -> bool:
-    try:
-        tumor.presentation
-    except Presentation.DoesNotExist:
-        return False
-    return True
+class TumorListSerializer(TumorSerializer):
+    """A tumor in a list: every record but the imaging series, which the tumor's own page carries."""
+
+    imaging_count = serializers.IntegerField(read_only=True)
+
+    class Meta(TumorSerializer.Meta):
+        fields = [f for f in TumorSerializer.Meta.fields if f != "imaging_studies"] + ["imaging_count"]
 
 
 class FindingSerializer(serializers.ModelSerializer):

@@ -19,6 +19,7 @@ from registry.api.serializers import (
     PatientSerializer,
     TokenRequestSerializer,
     TokenSerializer,
+    TumorListSerializer,
     TumorSerializer,
 )
 from registry.models import Patient, Tumor
@@ -85,8 +86,8 @@ class PatientViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Tumors with their records and derived status",
-                       responses={200: TumorSerializer(many=True), **ERRORS}),
+    list=extend_schema(summary="Tumors with their records (imaging as a count) and derived status",
+                       responses={200: TumorListSerializer(many=True), **ERRORS}),
     retrieve=extend_schema(summary="One tumor", responses={200: TumorSerializer, **ERRORS, **NOT_FOUND}),
 )
 class TumorViewSet(viewsets.ReadOnlyModelViewSet):
@@ -96,10 +97,13 @@ class TumorViewSet(viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["date_of_diagnosis", "id"]
     ordering = ["patient__registry_number", "tumor_record_number"]
 
+    def get_serializer_class(self):
+        return TumorListSerializer if self.action == "list" else TumorSerializer
+
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Tumor.objects.none()
-        return lists.tumor_records()
+        return lists.tumor_records(with_imaging=self.action != "list")
 
 
 @extend_schema_view(

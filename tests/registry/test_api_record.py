@@ -92,3 +92,15 @@ def test_an_unknown_filter_value_is_a_400_naming_the_field(registrar, mesenteric
     response = client_for(registrar).get("/api/tumors/?site_group=moon")
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "site_group"
+
+
+def test_a_tumor_without_a_recorded_presentation_reads_as_null_and_lists_give_the_imaging_count(registrar):
+    from tests.factories import ImagingStudyFactory, TumorFactory
+
+    tumor = TumorFactory()
+    ImagingStudyFactory(tumor=tumor)
+    ImagingStudyFactory(tumor=tumor)
+    client = client_for(registrar)
+    assert client.get(f"/api/tumors/{tumor.pk}/").json()["presentation"] is None
+    listed = [row for row in client.get("/api/tumors/").json()["results"] if row["id"] == tumor.pk][0]
+    assert listed["imaging_count"] == 2 and "imaging_studies" not in listed
