@@ -39,31 +39,7 @@ def report_results_for(user, report: OutcomeReport) -> dict | None:
     from outcomes.reports.suppression import release_report
 
     k = settings.SMALL_CELL_THRESHOLD
-    released = release_report(report.results, k)
-    _release_headline(released, k)
-    return released
-
-
-def _hidden(count, k: int) -> bool:
-    return isinstance(count, int) and 1 <= count < k
-
-
-def _release_headline(released: dict, k: int) -> None:
-    """release_report copies the report-level counts as they are; hide the small ones (and the share
-    of tumors metastatic at diagnosis when either part of it is small: the other part is total - count)."""
-    for key in ("tumors", "patients"):
-        if _hidden(released.get(key), k):
-            released[key] = f"<{k}"
-    share = released.get("metastatic_at_diagnosis")
-    if isinstance(share, dict) and isinstance(share.get("total"), int) and isinstance(share.get("count"), int):
-        count, total = share["count"], share["total"]
-        if _hidden(count, k) or _hidden(total - count, k) or _hidden(total, k):
-            released["metastatic_at_diagnosis"] = {
-                "count": f"<{k}" if _hidden(count, k) else "suppressed",
-                "total": f"<{k}" if _hidden(total, k) else total,
-                "proportion": None, "lower": None, "upper": None,
-                "withheld": [{"field": "proportion", "reason": "small_cell"}],
-            }
+    return release_report(report.results, k)
 
 
 def find_table(results: dict | None, endpoint: str, stratum: str) -> dict | None:

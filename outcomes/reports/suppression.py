@@ -96,7 +96,31 @@ def release_report(results: dict, k: int = DEFAULT_K) -> dict:
     """The released copy of a stored report: every table released, other keys copied."""
     released = copy.deepcopy({key: value for key, value in results.items() if key != "tables"})
     released["tables"] = [release_table(table, k) for table in results.get("tables", [])]
+    _release_headline(released, k)
     return released
+
+
+def _small(count, k: int) -> bool:
+    return isinstance(count, int) and not isinstance(count, bool) and 1 <= count < k
+
+
+def _release_headline(released: dict, k: int) -> None:
+    """Report-level counts: tumors and patients, and the share metastatic at diagnosis, which is withheld
+    when its count, its complement (total - count) or its total is small."""
+    for key in ("tumors", "patients"):
+        if _small(released.get(key), k):
+            released[key] = f"<{k}"
+    share = released.get("metastatic_at_diagnosis")
+    if not (isinstance(share, dict) and isinstance(share.get("total"), int) and isinstance(share.get("count"), int)):
+        return
+    count, total = share["count"], share["total"]
+    if _small(count, k) or _small(total - count, k) or _small(total, k):
+        released["metastatic_at_diagnosis"] = {
+            "count": f"<{k}" if _small(count, k) else SUPPRESSED if count else 0,
+            "total": f"<{k}" if _small(total, k) else total,
+            "proportion": None, "lower": None, "upper": None,
+            "withheld": [{"field": "proportion", "reason": "small_cell"}],
+        }
 
 
 def release_table(table: dict, k: int = DEFAULT_K) -> dict:

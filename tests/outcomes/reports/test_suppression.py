@@ -410,3 +410,19 @@ def test_random_tables_leave_no_hidden_count_recoverable_and_shown_counts_true(t
         if row["curve"] is not None:
             assert min(row["curve"]["n_risk"]) >= k
             assert not math.isnan(sum(row["curve"]["time"]))
+
+
+def test_report_level_counts_and_the_metastatic_share_are_released_too():
+    from outcomes.reports.suppression import release_report
+
+    results = {"tables": [], "tumors": 7, "patients": 7,
+               "metastatic_at_diagnosis": {"count": 3, "total": 240, "proportion": 0.0125, "lower": 0.004, "upper": 0.036}}
+    released = release_report(results, 11)
+    assert released["tumors"] == "<11" and released["patients"] == "<11"
+    share = released["metastatic_at_diagnosis"]
+    assert share["count"] == "<11" and share["proportion"] is None and share["lower"] is None
+    complement = release_report({"tables": [], "tumors": 240, "patients": 230,
+                                 "metastatic_at_diagnosis": {"count": 236, "total": 240, "proportion": 0.98}}, 11)
+    assert complement["metastatic_at_diagnosis"]["count"] == "suppressed"
+    assert complement["metastatic_at_diagnosis"]["proportion"] is None
+    assert results["tumors"] == 7  # the stored report is untouched
