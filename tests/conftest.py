@@ -10,6 +10,7 @@ from registry.roles import COORDINATOR, EPIDEMIOLOGIST, REGISTRAR, REGISTRY_ADMI
 from tests.factories import UserFactory
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+CHROMIUM = "/usr/bin/chromium"  # Debian's package; Playwright never downloads a browser here
 
 
 def _reachable(url: str) -> bool:
@@ -21,15 +22,32 @@ def _reachable(url: str) -> bool:
         return False
 
 
+def _browser_missing() -> str | None:
+    """Why the browser tests cannot run here, or None when Chromium and Playwright are both present."""
+    import importlib.util
+
+    if not os.path.exists(CHROMIUM):
+        return f"Chromium not installed at {CHROMIUM} (apt-get install chromium)"
+    if importlib.util.find_spec("playwright") is None:
+        return "the playwright package is not installed"
+    return None
+
+
 def pytest_collection_modifyitems(config, items):
-    """Tests that need Redis skip locally when it is down, and fail under CI=true."""
+    """Tests that need Redis or a browser skip locally when it is missing, and fail under CI=true."""
     from django.conf import settings
 
-    if IN_CI or _reachable(settings.CELERY_BROKER_URL):
-        return  # under CI a missing broker must fail the tests, not skip them
-    for item in items:
-        if item.get_closest_marker("redis") or item.get_closest_marker("worker"):
-            item.add_marker(pytest.mark.skip(reason="Redis broker not reachable at CELERY_BROKER_URL"))
+    if IN_CI:
+        return  # under CI a missing broker or browser must fail the tests, not skip them
+    if not _reachable(settings.CELERY_BROKER_URL):
+        for item in items:
+            if item.get_closest_marker("redis") or item.get_closest_marker("worker"):
+                item.add_marker(pytest.mark.skip(reason="Redis broker not reachable at CELERY_BROKER_URL"))
+    browser_missing = _browser_missing()
+    if browser_missing:
+        for item in items:
+            if item.get_closest_marker("browser"):
+                item.add_marker(pytest.mark.skip(reason=browser_missing))
 
 
 @pytest.fixture
