@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from outcomes.analysis import COMPETING, ENDPOINTS, EVENT, AnalysisRow
+from registry.vocabularies import FusionStatus, GeneStatus, Margin, SiteGroup, Variant
 from outcomes.statistics import (
     aalen_johansen,
     clark_completeness_index,
@@ -63,6 +64,26 @@ STRATA: tuple[Stratum, ...] = (
     Stratum("institution", "Institution", "institution"),
 )
 STRATUM_NAMES = tuple(s.name for s in STRATA)
+
+# Readable names of stratum levels, for tables and plot legends.
+LEVEL_LABELS: dict[str, dict[str, str]] = {
+    "site_group": dict(SiteGroup.choices),
+    "margin": {**{m.value: m.value for m in Margin}, "none": "No resection"},
+    "alk_status": dict(GeneStatus.choices),
+    "fusion_status": dict(FusionStatus.choices),
+    "variant": dict(Variant.choices),
+    "age_group": {"<18": "Under 18 years", "18-39": "18-39 years", ">=40": "40 years and over"},
+    "size_group": {"<50": "Under 50 mm", "50-100": "50-100 mm", ">100": "Over 100 mm"},
+    "systemic_symptoms": {"yes": "Systemic inflammatory symptoms", "no": "No systemic symptoms"},
+}
+
+
+def level_label(stratum: str, level: str) -> str:
+    if level == "all":
+        return "All"
+    if level == "unknown":
+        return "Unknown"
+    return LEVEL_LABELS.get(stratum, {}).get(level, level)
 
 
 def _finite(value) -> float | None:
@@ -221,13 +242,14 @@ def endpoint_table(data: EndpointData, endpoint: str, stratum: Stratum, overall:
     """One endpoint by one stratum; `overall` reuses the "all" row already computed for the endpoint."""
     competing = endpoint in COMPETING_ENDPOINTS
     overall = overall or summarize(data.time, data.status, data.potential, competing=competing)
-    table_rows = [{"level": "all", **overall}]
+    table_rows = [{"level": "all", "level_label": "All", **overall}]
     level_of = np.array([stratum_level(r, stratum, endpoint) for r in data.rows], dtype=object)
     levels = sorted(set(level_of.tolist())) if stratum.name != "all" else []
     for level in levels:
         mask = level_of == level
         table_rows.append({
             "level": level,
+            "level_label": level_label(stratum.name, level),
             **summarize(data.time[mask], data.status[mask], data.potential[mask], competing=competing),
         })
     logrank_p = gray_p = None

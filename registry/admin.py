@@ -287,6 +287,7 @@ class PatientAdmin(RecordAdminMixin, SimpleHistoryAdmin):
     list_select_related = ("institution", "coordinator")
     list_filter = ("tumors__site_group", "tumors__alk_status", "vital_status", "follow_up_status",
                    "consent_status", "institution", "coordinator")
+    ordering = ("registry_number",)
     search_fields = ("=registry_number", "medical_record_number", "last_name", "first_name")
     autocomplete_fields = ("institution",)
     readonly_fields = ("registry_number_display", "last_contact")

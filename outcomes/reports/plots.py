@@ -60,7 +60,7 @@ def survival_figure(table: dict, *, kind: str, title: str, y_label: str) -> Figu
     handles = []
     for number, row in enumerate(rows):
         colour = COLOURS[number % len(COLOURS)]
-        label = str(row.get("level", ""))
+        label = str(row.get("level_label") or row.get("level", ""))
         curve = row.get("curve") or {}
         estimate = curve.get(kind)
         if not curve.get("time") or estimate is None:
@@ -109,8 +109,9 @@ def _numbers_at_risk(figure: Figure, axes, rows: list[dict]) -> None:
     for number, row in enumerate(rows):
         y = top - line_height * (number + 1)
         colour = COLOURS[number % len(COLOURS)]
-        figure.text(0.01, y, str(row.get("level", "")), transform=label_column, fontsize=8, color=colour,
-                    va="center")
+        label = str(row.get("level_label") or row.get("level", ""))
+        label = label if len(label) <= 16 else label[:15] + "…"  # the legend carries the whole name
+        figure.text(0.01, y, label, transform=label_column, fontsize=8, color=colour, va="center")
         at_risk = row.get("numbers_at_risk") or {}
         for year in AT_RISK_YEARS:
             value = at_risk.get(year)
