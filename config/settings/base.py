@@ -184,10 +184,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"redact_database_errors": {"()": "config.logging.RedactDatabaseErrors"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_database_errors"]},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         # Database errors can carry row contents (PHI); never log SQL or backend errors verbatim.
         "django.db.backends": {"level": "WARNING", "handlers": ["console"], "propagate": False},
+        "django.request": {"level": "WARNING", "handlers": ["console"], "propagate": False},
+        "celery": {"level": "INFO", "handlers": ["console"], "propagate": False},
     },
 }
