@@ -120,14 +120,6 @@ class _HashingEntry:
             self.closed = True
 
 
-def _csv_value(value):
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return repr(value)
-    return value
-
-
 class _TableWriter:
     def __init__(self, entry: _HashingEntry, columns: list[cols.Column], file_format: str):
         self.entry, self.columns, self.file_format = entry, columns, file_format
@@ -158,7 +150,8 @@ class _TableWriter:
                       for i in range(len(self.columns))]
             self.parquet.write_table(pa.Table.from_arrays(arrays, schema=self.schema))
         else:
-            self._write_csv([[_csv_value(v) for v in row] for row in values])
+            # The csv module writes None as an empty field and floats with repr(): no per-value pass here.
+            self._write_csv(values)
 
     def write_copy(self, part: copy_export.CopyRange) -> None:
         """A range shaped in SQL: COPY's CSV goes straight into the member (same bytes as `write_rows`)."""

@@ -241,11 +241,13 @@ class ExportKeys:
 
     def load(self, kind: str, record_ids: Iterable[int]) -> None:
         ids = sorted({i for i in record_ids if i is not None})
-        namespace = "" if self.namespace is None else " AND namespace = %s"
-        params = [kind, ids] + ([] if self.namespace is None else [self.namespace])
+        namespace = "" if self.namespace is None else " AND k.namespace = %s"
+        params = [ids, kind] + ([] if self.namespace is None else [self.namespace])
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT record_id, key FROM {self.table} WHERE kind = %s AND record_id = ANY(%s)"
-                           + namespace, params)
+            # A join on the chunk's ids, not `= ANY(list)`: the planner hashes them instead of testing every
+            # key row against the whole list.
+            cursor.execute(f"SELECT k.record_id, k.key FROM {self.table} k JOIN unnest(%s::bigint[]) AS ids(id) "
+                           f"ON k.record_id = ids.id WHERE k.kind = %s" + namespace, params)
             self._keys[kind] = dict(cursor.fetchall())
 
     def patient(self, record_id: int) -> str:
