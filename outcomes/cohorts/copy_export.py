@@ -316,8 +316,9 @@ def copy_into(sql: str, target) -> int:
 
 
 def long_table_ranges(table: str, plan, ctx, columns: list[cols.Column], tumors) -> Iterator[CopyRange]:
-    subquery = queryset_sql(tumors.values("pk"))
-    for tumor_range in tumor_ranges(tumors):
+    for low, high in tumor_ranges(tumors):
+        # The range in the cohort subquery too: PostgreSQL does not carry an inequality across the IN.
+        subquery = queryset_sql(tumors.filter(pk__gte=low, pk__lt=high).order_by().values("pk"))
         yield CopyRange(select_sql(table, columns, cut_off=plan.cut_off, tumor_subquery=subquery,
                                    keys_table=ctx.keys.table, namespace=ctx.keys.namespace,
-                                   tumor_range=tumor_range))
+                                   tumor_range=(low, high)))
