@@ -32,6 +32,7 @@ from registry.vocabularies import DatePrecision
 
 TUMORS_PER_RANGE = 20_000
 SINK_FLUSH_BYTES = 1 << 20
+ANALYZE_AFTER_KEYS = 10_000
 
 
 def copy_supported(plan) -> bool:
@@ -169,7 +170,9 @@ def select_sql(table: str, columns: list[cols.Column], *, cut_off: dt.date, tumo
         + key_join.format(alias="pk", kind=literal("patient"), record="t.patient_id") + " "
         + key_join.format(alias="tk", kind=literal("tumor"), record="t.id") + " "
         + " ".join(laterals)
-        + f" WHERE r.tumor_id >= {int(lo)} AND r.tumor_id < {int(hi)} AND r.{spec.cut_off_column} <= {literal(cut_off)}"
+        # The range on both sides of the join: PostgreSQL carries equalities across a join, not ranges.
+        + f" WHERE r.tumor_id >= {int(lo)} AND r.tumor_id < {int(hi)} AND t.id >= {int(lo)} AND t.id < {int(hi)}"
+        f" AND r.{spec.cut_off_column} <= {literal(cut_off)}"
         f" AND r.tumor_id IN ({tumor_subquery}) ORDER BY r.tumor_id, r.id"
     )
 
@@ -181,8 +184,9 @@ def queryset_sql(queryset) -> str:
         return cursor.mogrify(sql, params).decode("utf-8")
 
 
-def tumor_ranges(tumors, size: int = TUMORS_PER_RANGE) -> Iterator[tuple[int, int]]:
+def tumor_ranges(tumors, size: int | None = None) -> Iterator[tuple[int, int]]:
     """Half-open tumor-id ranges covering the selected tumors: only the bounds are held in memory."""
+    size = size or TUMORS_PER_RANGE
     bounds = tumors.aggregate(low=Min("pk"), high=Max("pk"))
     if bounds["low"] is None:
         return
@@ -214,12 +218,18 @@ class ExportKeys:
                 kind=kind, namespace="", record_id=OuterRef("pk")))).order_by("pk").values_list("pk", flat=True)
 
         patients = Patient.objects.filter(pk__in=tumors.values("patient_id"))
+        created = 0
         for kind, queryset in (("patient", missing(patients, "patient")), ("tumor", missing(tumors, "tumor"))):
             for batch in _batches(queryset.iterator(chunk_size=KEY_BATCH)):
                 SurrogateKey.objects.bulk_create(
                     [SurrogateKey(kind=kind, record_id=record_id, key=new_key(kind)) for record_id in batch],
                     ignore_conflicts=True,  # another export created the same record's key at the same time
                 )
+                created += len(batch)
+        if created >= ANALYZE_AFTER_KEYS:
+            # Fresh statistics before the joins: with stale ones the planner expects one key and hashes them all.
+            with connection.cursor() as cursor:
+                cursor.execute(f"ANALYZE {self.table}")
 
     def _fill_temporary(self, tumors) -> None:
         with connection.cursor() as cursor:
