@@ -13,6 +13,7 @@ import hashlib
 import importlib.metadata
 import io
 import json
+import operator
 import zipfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -22,7 +23,7 @@ import django
 from django.conf import settings
 from django.utils import timezone
 
-from outcomes.analysis import analysis_rows
+from outcomes.analysis import ANALYSIS_COLUMNS, analysis_rows
 from outcomes.cohorts import columns as cols
 from outcomes.cohorts import copy_export
 from outcomes.cohorts.criteria import criteria_fingerprint
@@ -202,7 +203,11 @@ def _bundle_tumors(plan: ExportPlan):
 # --- source rows per table --------------------------------------------------------------------------
 
 def tumor_source_chunks(plan: ExportPlan, ctx: _Context) -> Iterator[list[dict]]:
-    for chunk in _chunks(analysis_rows(cut_off=plan.cut_off, tumor_ids=_bundle_tumors(plan), chunk_size=CHUNK_ROWS)):
+    # Without criteria the bundle's tumors are exactly what analysis rows select on their own (consent not
+    # withdrawn, diagnosed by the cut-off): no selection subquery, no per-batch check of it.
+    selection = _bundle_tumors(plan) if plan.criteria else None
+    as_values = operator.attrgetter(*ANALYSIS_COLUMNS)
+    for chunk in _chunks(analysis_rows(cut_off=plan.cut_off, tumor_ids=selection, chunk_size=CHUNK_ROWS)):
         ctx.keys.load("patient", (r.patient_id for r in chunk))
         ctx.keys.load("tumor", (r.tumor_id for r in chunk))
         identifiers = {}
@@ -212,7 +217,7 @@ def tumor_source_chunks(plan: ExportPlan, ctx: _Context) -> Iterator[list[dict]]
                 "id", "last_name", "first_name", "medical_record_number", "date_of_birth")}
         rows = []
         for analysis_row in chunk:
-            row = analysis_row.as_dict()
+            row = dict(zip(ANALYSIS_COLUMNS, as_values(analysis_row)))  # as_dict(), without fields() per row
             origin = row["diagnosis_date"]
             follow_up_end = row["death_date"] or row["last_contact"]
             age_at_end = None
