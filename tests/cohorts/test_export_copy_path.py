@@ -58,10 +58,10 @@ def registry(db):
     return tumors
 
 
-def export(user, monkeypatch, *, copy: bool, linkable=True, identified=False) -> zipfile.ZipFile:
+def export(user, monkeypatch, *, copy: bool, linkable=True, identified=False, criteria=None) -> zipfile.ZipFile:
     monkeypatch.setattr(copy_export, "copy_supported", lambda plan: copy and plan.file_format == "csv")
-    plan = services.export_plan_build(user=user, cohort=None, criteria_input={}, cut_off=CUT_OFF, file_format="csv",
-                                      linkable=linkable, identified=identified)
+    plan = services.export_plan_build(user=user, cohort=None, criteria_input=criteria or {}, cut_off=CUT_OFF,
+                                      file_format="csv", linkable=linkable, identified=identified)
     log = services.export_log_start(plan=plan)
     copies = []
     real_copy_into = copy_export.copy_into
@@ -97,6 +97,16 @@ def test_copy_path_writes_the_same_csv_bytes_as_the_python_path(
             written = KEY.sub(lambda match: translation[match.group(0)], written)
         assert written == expected, table
     assert copy_path.read("codebook.csv") == python_path.read("codebook.csv")
+
+
+def test_copy_path_exports_the_same_rows_of_a_cohort_as_the_python_path(epidemiologist, registry, monkeypatch):
+    # Criteria become a subquery with bound parameters (a LIKE prefix among them) in the COPY text.
+    criteria = {"topography_prefix": ["C48", "C22"], "treatment_category": ["alk_inhibitor"]}
+    python_path = export(epidemiologist, monkeypatch, copy=False, criteria=criteria)
+    copy_path = export(epidemiologist, monkeypatch, copy=True, criteria=criteria)
+    assert python_path.read("tumors.csv").count(b"\n") == 3  # header, tumors a and e
+    for table in TABLES:
+        assert copy_path.read(f"{table}.csv") == python_path.read(f"{table}.csv"), table
 
 
 def test_copy_path_covers_the_partial_dates_labels_and_empty_values_it_claims_to(
