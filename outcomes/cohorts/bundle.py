@@ -10,21 +10,24 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import importlib.metadata
 import io
 import json
+import logging
+import operator
 import zipfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import django
-import pyarrow as pa
-import pyarrow.parquet as pq
 from django.conf import settings
+from django.db import DatabaseError
 from django.utils import timezone
 
-from outcomes.analysis import analysis_rows
+from outcomes.analysis import ANALYSIS_COLUMNS, analysis_rows
 from outcomes.cohorts import columns as cols
+from outcomes.cohorts import copy_export
 from outcomes.cohorts.criteria import criteria_fingerprint
 from outcomes.cohorts.deidentify import AGE_TOP_CODE, SurrogateKeys, days_between, released_age
 from outcomes.cohorts.models import ExportLog
@@ -33,10 +36,17 @@ from registry.dates import DAYS_PER_YEAR, impute
 from registry.models import DiseaseEvent, ImagingStudy, MolecularTest, Patient, Treatment
 from registry.vocabularies import VitalStatus
 
+logger = logging.getLogger(__name__)
+
 CHUNK_ROWS = 2000
 BUNDLE_FORMAT_VERSION = "1"
-ARROW_TYPES = {cols.INTEGER: pa.int64(), cols.NUMBER: pa.float64(), cols.STRING: pa.string(),
-               cols.BOOLEAN: pa.bool_()}
+
+
+def _arrow_types() -> dict:
+    # pyarrow only for Parquet: a CSV export does not pay its import time and memory.
+    import pyarrow as pa
+
+    return {cols.INTEGER: pa.int64(), cols.NUMBER: pa.float64(), cols.STRING: pa.string(), cols.BOOLEAN: pa.bool_()}
 
 
 @dataclass
@@ -115,20 +125,16 @@ class _HashingEntry:
             self.closed = True
 
 
-def _csv_value(value):
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return repr(value)
-    return value
-
-
 class _TableWriter:
     def __init__(self, entry: _HashingEntry, columns: list[cols.Column], file_format: str):
         self.entry, self.columns, self.file_format = entry, columns, file_format
         self.rows = 0
         if file_format == "parquet":
-            self.schema = pa.schema([(c.name, ARROW_TYPES[c.type]) for c in columns])
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            types = _arrow_types()
+            self.schema = pa.schema([(c.name, types[c.type]) for c in columns])
             self.parquet = pq.ParquetWriter(entry, self.schema, compression="snappy")
         else:
             self._write_csv([[c.name for c in columns]])
@@ -143,11 +149,18 @@ class _TableWriter:
             return
         self.rows += len(values)
         if self.file_format == "parquet":
+            import pyarrow as pa
+
             arrays = [pa.array([row[i] for row in values], type=self.schema.field(i).type)
                       for i in range(len(self.columns))]
             self.parquet.write_table(pa.Table.from_arrays(arrays, schema=self.schema))
         else:
-            self._write_csv([[_csv_value(v) for v in row] for row in values])
+            # The csv module writes None as an empty field and floats with repr(): no per-value pass here.
+            self._write_csv(values)
+
+    def write_copy(self, part: copy_export.CopyRange) -> None:
+        """A range shaped in SQL: COPY's CSV goes straight into the member (same bytes as `write_rows`)."""
+        self.rows += copy_export.copy_into(part.sql, self.entry)
 
     def close(self) -> None:
         if self.file_format == "parquet":
@@ -156,9 +169,20 @@ class _TableWriter:
 
 
 class _Context:
+    """Per-export state. On PostgreSQL a CSV export shapes the long tables in SQL (`copy_export`); its
+    keys then live in a table (key table or TEMP table) and only one chunk of them in memory."""
+
     def __init__(self, plan: ExportPlan):
         self.plan = plan
-        self.keys = SurrogateKeys(linkable=plan.linkable)
+        self.copy = copy_export.copy_supported(plan)
+        if self.copy:
+            self.keys = copy_export.ExportKeys(_bundle_tumors(plan), linkable=plan.linkable)
+        else:
+            self.keys = SurrogateKeys(linkable=plan.linkable)
+
+    def close(self) -> None:
+        if self.copy:
+            self.keys.close()
 
 
 def _chunks(iterable: Iterable, size: int = CHUNK_ROWS) -> Iterator[list]:
@@ -183,7 +207,11 @@ def _bundle_tumors(plan: ExportPlan):
 # --- source rows per table --------------------------------------------------------------------------
 
 def tumor_source_chunks(plan: ExportPlan, ctx: _Context) -> Iterator[list[dict]]:
-    for chunk in _chunks(analysis_rows(cut_off=plan.cut_off, tumor_ids=_bundle_tumors(plan), chunk_size=CHUNK_ROWS)):
+    # Without criteria the bundle's tumors are exactly what analysis rows select on their own (consent not
+    # withdrawn, diagnosed by the cut-off): no selection subquery, no per-batch check of it.
+    selection = _bundle_tumors(plan) if plan.criteria else None
+    as_values = operator.attrgetter(*ANALYSIS_COLUMNS)
+    for chunk in _chunks(analysis_rows(cut_off=plan.cut_off, tumor_ids=selection, chunk_size=CHUNK_ROWS)):
         ctx.keys.load("patient", (r.patient_id for r in chunk))
         ctx.keys.load("tumor", (r.tumor_id for r in chunk))
         identifiers = {}
@@ -193,7 +221,7 @@ def tumor_source_chunks(plan: ExportPlan, ctx: _Context) -> Iterator[list[dict]]
                 "id", "last_name", "first_name", "medical_record_number", "date_of_birth")}
         rows = []
         for analysis_row in chunk:
-            row = analysis_row.as_dict()
+            row = dict(zip(ANALYSIS_COLUMNS, as_values(analysis_row)))  # as_dict(), without fields() per row
             origin = row["diagnosis_date"]
             follow_up_end = row["death_date"] or row["last_contact"]
             age_at_end = None
@@ -216,7 +244,11 @@ def tumor_source_chunks(plan: ExportPlan, ctx: _Context) -> Iterator[list[dict]]
 
 
 def _long_table_chunks(plan: ExportPlan, ctx: _Context, queryset, fields: list[str],
-                       shape) -> Iterator[list[dict]]:
+                       shape, table: str) -> Iterator[list[dict] | copy_export.CopyRange]:
+    if ctx.copy:
+        yield from copy_export.long_table_ranges(table, plan, ctx, cols.columns_for(table, identified=plan.identified),
+                                                 _bundle_tumors(plan))
+        return
     base = ["id", "tumor_id", "tumor__patient_id", "tumor__date_of_diagnosis",
             "tumor__date_of_diagnosis_precision", "tumor__patient__registry_number"]
     values = queryset.filter(tumor__in=_bundle_tumors(plan).values("pk")).order_by("tumor_id", "id").values(
@@ -249,7 +281,7 @@ def event_source_chunks(plan, ctx):
         return {"event_type": record["event_type"], "day": day, "date": _iso(date), "basis": record["basis"],
                 "metastatic_sites": ";".join(str(s) for s in (record["metastatic_sites"] or [])) or None}
     return _long_table_chunks(plan, ctx, DiseaseEvent.objects.filter(date__lte=plan.cut_off),
-                              ["event_type", "date", "date_precision", "metastatic_sites", "basis"], shape)
+                              ["event_type", "date", "date_precision", "metastatic_sites", "basis"], shape, "events")
 
 
 def treatment_source_chunks(plan, ctx):
@@ -264,7 +296,7 @@ def treatment_source_chunks(plan, ctx):
     return _long_table_chunks(
         plan, ctx, Treatment.objects.filter(start_date__lte=plan.cut_off),
         ["category", "agent", "start_date", "start_date_precision", "end_date", "end_date_precision", "intent",
-         "end_reason", "best_response"], shape)
+         "end_reason", "best_response"], shape, "treatments")
 
 
 def imaging_source_chunks(plan, ctx):
@@ -273,7 +305,7 @@ def imaging_source_chunks(plan, ctx):
         return {"day": day, "date": _iso(date), "purpose": record["purpose"], "modality": record["modality"],
                 "region": record["region"], "result": record["result"]}
     return _long_table_chunks(plan, ctx, ImagingStudy.objects.filter(date__lte=plan.cut_off),
-                              ["date", "date_precision", "purpose", "modality", "region", "result"], shape)
+                              ["date", "date_precision", "purpose", "modality", "region", "result"], shape, "imaging")
 
 
 def molecular_source_chunks(plan, ctx):
@@ -286,7 +318,7 @@ def molecular_source_chunks(plan, ctx):
     return _long_table_chunks(
         plan, ctx, MolecularTest.objects.filter(specimen_date__lte=plan.cut_off),
         ["specimen_date", "specimen_date_precision", "gene", "method", "ihc_clone", "result", "nuclei_counted",
-         "nuclei_rearranged", "fusion_partner"], shape)
+         "nuclei_rearranged", "fusion_partner"], shape, "molecular")
 
 
 TABLE_SOURCES = (
@@ -324,7 +356,7 @@ def software_version() -> dict:
         "imt_registry": getattr(settings, "REGISTRY_VERSION", settings.SPECTACULAR_SETTINGS.get("VERSION", "")),
         "bundle_format": BUNDLE_FORMAT_VERSION,
         "django": django.get_version(),
-        "pyarrow": pa.__version__,
+        "pyarrow": importlib.metadata.version("pyarrow"),
     }
 
 
@@ -332,12 +364,13 @@ def export_bundle_chunks(plan: ExportPlan, log_id: int) -> Iterator[bytes]:
     """Yield the ZIP bundle in pieces; close the export-log row whatever happens."""
     extension = "parquet" if plan.file_format == "parquet" else "csv"
     buffer = _ChunkBuffer()
-    ctx = _Context(plan)
+    ctx = None
     row_counts, checksums, files = {}, {}, []
     small_groups: Counter = Counter()
     completed = False
     error_class = ""
     try:
+        ctx = _Context(plan)
         archive = zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True)
         for table, source_chunks in TABLE_SOURCES:
             columns = cols.columns_for(table, identified=plan.identified)
@@ -345,6 +378,10 @@ def export_bundle_chunks(plan: ExportPlan, log_id: int) -> Iterator[bytes]:
             entry = _HashingEntry(archive.open(name, "w", force_zip64=True))
             writer = _TableWriter(entry, columns, plan.file_format)
             for rows in source_chunks(plan, ctx):
+                if isinstance(rows, copy_export.CopyRange):
+                    writer.write_copy(rows)
+                    yield buffer.drain()
+                    continue
                 if table == "tumors":
                     small_groups.update((r["age_group"], r["sex"], r["diagnosis_year"], r["site_group"])
                                         for r in rows)
@@ -401,6 +438,11 @@ def export_bundle_chunks(plan: ExportPlan, log_id: int) -> Iterator[bytes]:
         error_class = type(exc).__name__
         raise
     finally:
+        if ctx is not None:
+            try:
+                ctx.close()
+            except DatabaseError as exc:  # a TEMP table goes with the connection anyway; the log row matters more
+                logger.warning("export %s: could not drop its key table (%s)", log_id, type(exc).__name__)
         ExportLog.objects.filter(pk=log_id).update(
             status=ExportLog.Status.COMPLETED if completed else ExportLog.Status.FAILED,
             finished_at=timezone.now(), row_counts=row_counts, checksums=checksums,

@@ -42,6 +42,10 @@ class Column:
     codes: dict = field(default_factory=dict)
     naaccr_item: str = ""
     identified: bool = False
+    # How the COPY path builds the column in SQL (outcomes.cohorts.copy_export): the shaped-row key it
+    # reads, and whether it is that value as is, its code, its code's label, or a surrogate key.
+    key: str = ""
+    part: str = "value"  # value | code | label | patient_key | tumor_key
 
 
 def vocabulary_codes(vocabulary) -> dict:
@@ -55,7 +59,7 @@ def source(key: str) -> Callable[[dict, object], object]:
 
 
 def plain(name, label, type_, key=None, **extra) -> list[Column]:
-    return [Column(name, label, type_, source(key or name), **extra)]
+    return [Column(name, label, type_, source(key or name), key=key or name, **extra)]
 
 
 def coded(name, label, vocabulary, key=None, type_=STRING, naaccr_item="", identified=False) -> list[Column]:
@@ -72,31 +76,33 @@ def coded(name, label, vocabulary, key=None, type_=STRING, naaccr_item="", ident
         return None if value == "" else value
 
     return [
-        Column(name, label, type_, code_of, codes=codes, naaccr_item=naaccr_item, identified=identified),
-        Column(f"{name}_label", f"{label} (label)", STRING, label_of, identified=identified),
+        Column(name, label, type_, code_of, codes=codes, naaccr_item=naaccr_item, identified=identified,
+               key=key or name, part="code"),
+        Column(f"{name}_label", f"{label} (label)", STRING, label_of, identified=identified, key=key or name,
+               part="label"),
     ]
 
 
 def days(name, label, key) -> list[Column]:
-    return [Column(name, label, INTEGER, source(key), unit="days since diagnosis")]
+    return [Column(name, label, INTEGER, source(key), unit="days since diagnosis", key=key)]
 
 
 def keys_columns() -> list[Column]:
     return [
         Column("patient_key", "Patient surrogate key (random; stable across linkable exports)", STRING,
-               lambda row, ctx: ctx.keys.patient(row["patient_id"])),
+               lambda row, ctx: ctx.keys.patient(row["patient_id"]), part="patient_key"),
         Column("tumor_key", "Tumor surrogate key (random; stable across linkable exports)", STRING,
-               lambda row, ctx: ctx.keys.tumor(row["tumor_id"])),
+               lambda row, ctx: ctx.keys.tumor(row["tumor_id"]), part="tumor_key"),
     ]
 
 
 def identified_columns(*, dated: tuple[tuple[str, str, str], ...] = ()) -> list[Column]:
     """Identifiers in identified exports only: registry number and record dates (ISO)."""
     columns = [Column("registry_number", "Registry number", INTEGER, source("registry_number"),
-                      naaccr_item="20", identified=True)]
+                      naaccr_item="20", identified=True, key="registry_number")]
     for name, label, item in dated:
         columns.append(Column(name, label, STRING, source(name), unit="YYYY-MM-DD", naaccr_item=item,
-                              identified=True))
+                              identified=True, key=name))
     return columns
 
 
