@@ -3,7 +3,6 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 
-from outcomes.reports import services
 from outcomes.reports.models import OutcomeReport
 
 
@@ -42,6 +41,9 @@ class OutcomeReportAdmin(admin.ModelAdmin):
 
     @admin.action(description="Queue a new run with the same parameters", permissions=["queue"])
     def queue_again(self, request, queryset):
+        # Imported here: the statistics stack (scipy) is heavy and not needed to render the admin.
+        from outcomes.reports import services
+
         for report in queryset.select_related("cohort"):
             if report.scope == OutcomeReport.Scope.COHORT and report.cohort is None:
                 self.message_user(request, f"Report {report.pk}: its cohort was deleted.", messages.WARNING)
