@@ -24,8 +24,13 @@ from registry.dates import DAYS_PER_YEAR, impute
 from registry.models import DiseaseEvent, ImagingStudy, MolecularTest, Patient, Surgery, Treatment, Tumor
 from registry.vocabularies import ConsentStatus, EventType, SizeCode
 
-RECURRENCE_TYPES = (EventType.LOCAL_RECURRENCE, EventType.REGIONAL_RECURRENCE, EventType.DISTANT_METASTASIS)
-LOCAL_TYPES = (EventType.LOCAL_RECURRENCE, EventType.REGIONAL_RECURRENCE)
+# Plain-string sets: membership tests run several times per tumor on the hot path.
+RECURRENCE_TYPES = frozenset(
+    str(t) for t in (EventType.LOCAL_RECURRENCE, EventType.REGIONAL_RECURRENCE, EventType.DISTANT_METASTASIS))
+LOCAL_TYPES = frozenset(str(t) for t in (EventType.LOCAL_RECURRENCE, EventType.REGIONAL_RECURRENCE))
+DISTANT_TYPES = frozenset({str(EventType.DISTANT_METASTASIS)})
+ANY_EVENT_TYPES = frozenset(str(t) for t in EventType.values)
+NO_TYPES: frozenset[str] = frozenset()
 DESCRIPTIVE_UNDER_5CM = {
     SizeCode.MICROSCOPIC, SizeCode.LESS_THAN_1CM, SizeCode.LESS_THAN_2CM, SizeCode.LESS_THAN_3CM,
     SizeCode.LESS_THAN_4CM, SizeCode.LESS_THAN_5CM,
@@ -238,16 +243,16 @@ def _shape_row(tumor: dict, diagnosis: dt.date, surgeries, events, last_assessme
     )
     if definitive is not None and not metastatic:
         endpoints["recurrence"] = _competing_risk(
-            definitive.date, events, RECURRENCE_TYPES, (), death, last_assessment, cut_off)
+            definitive.date, events, RECURRENCE_TYPES, NO_TYPES, death, last_assessment, cut_off)
         endpoints["local_recurrence"] = _competing_risk(
-            definitive.date, events, LOCAL_TYPES, (EventType.DISTANT_METASTASIS,), death, last_assessment, cut_off)
+            definitive.date, events, LOCAL_TYPES, DISTANT_TYPES, death, last_assessment, cut_off)
     if not metastatic:
         endpoints["metastasis"] = _competing_risk(
-            diagnosis, events, (EventType.DISTANT_METASTASIS,), (), death, last_assessment, cut_off)
+            diagnosis, events, DISTANT_TYPES, NO_TYPES, death, last_assessment, cut_off)
     if is_first:
         endpoints["event_free_survival"] = _survival(
-            diagnosis, events, tuple(EventType.values), death, last_assessment, cut_off)
-        endpoints["overall_survival"] = _survival(diagnosis, [], (), death, last_contact, cut_off)
+            diagnosis, events, ANY_EVENT_TYPES, death, last_assessment, cut_off)
+        endpoints["overall_survival"] = _survival(diagnosis, [], NO_TYPES, death, last_contact, cut_off)
 
     values = {}
     for name, result in endpoints.items():

@@ -73,9 +73,10 @@ class AnalysisRow:
 ANALYSIS_COLUMNS = tuple(f.name for f in fields(AnalysisRow))
 
 
-def analysis_rows(*, cut_off: dt.date | None = None, tumor_ids=None, chunk_size: int = 2000) -> Iterator[AnalysisRow]:
+def analysis_rows(*, cut_off: dt.date | None = None, tumor_ids=None, chunk_size: int = 10000) -> Iterator[AnalysisRow]:
     """Stream analysis rows for every tumor (or the given ones: ids or a Tumor queryset) at the cut-off
-    date (default today), ordered by patient."""
+    date (default today), ordered by patient. Patients are read in batches of `chunk_size`: large enough
+    that PostgreSQL's hash joins over the record tables run a few times per registry, not per page."""
     from outcomes._analysis_impl import iter_analysis_rows
 
     return iter_analysis_rows(cut_off=cut_off, tumor_ids=tumor_ids, chunk_size=chunk_size)

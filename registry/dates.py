@@ -60,6 +60,8 @@ def normalize(value: dt.date, precision: str | None) -> dt.date:
 def impute(value: dt.date | None, precision: str | None, floor: dt.date | None = None) -> dt.date | None:
     if value is None:
         return None
+    if precision == DatePrecision.DAY or precision is None:
+        return value  # the common case, on the hot path of the analysis rows
     return PartialDate(normalize(value, precision), precision or DatePrecision.DAY).imputed(floor)
 
 
