@@ -15,12 +15,12 @@ from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
-from simple_history.admin import SimpleHistoryAdmin
 
 from registry import lists
 from registry.api.permissions import has_role
 from registry.assignments import patients_assign_coordinator
 from registry.coding import topography_choices
+from registry.history_admin import AuditHistoryAdmin
 from registry.models import (
     DiseaseEvent,
     ImagingStudy,
@@ -279,7 +279,7 @@ def coordinator_choices():
 
 
 @admin.register(Patient)
-class PatientAdmin(RecordAdminMixin, SimpleHistoryAdmin):
+class PatientAdmin(RecordAdminMixin, AuditHistoryAdmin):
     list_display = ("registry_number_display", "last_name", "first_name", "medical_record_number",
                     "institution", "vital_status", "follow_up_status", "consent_status", "coordinator",
                     "open_findings")
@@ -379,7 +379,7 @@ class MarginFilter(admin.SimpleListFilter):
 
 
 @admin.register(Tumor)
-class TumorAdmin(RecordAdminMixin, SimpleHistoryAdmin):
+class TumorAdmin(RecordAdminMixin, AuditHistoryAdmin):
     form = TumorForm
     list_display = ("__str__", "patient_number", "date_of_diagnosis", "age_at_diagnosis", "primary_site",
                     "site_group", "alk_status", "margin", "last_disease_assessment", "open_findings")
@@ -434,7 +434,7 @@ class TumorAdmin(RecordAdminMixin, SimpleHistoryAdmin):
 # The tumor's records on their own pages (history, autocomplete, the coordinator's imaging entry)
 # ------------------------------------------------------------------------------------------------
 
-class TumorRecordAdmin(RecordAdminMixin, SimpleHistoryAdmin):
+class TumorRecordAdmin(RecordAdminMixin, AuditHistoryAdmin):
     list_select_related = ("tumor__patient",)
     autocomplete_fields = ("tumor",)
     search_fields = ("=tumor__patient__registry_number", "tumor__patient__medical_record_number")

@@ -163,6 +163,10 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "imt-registry@localhost")
 
+# History is an audit trail: no revert button, no edits through the history pages.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+SIMPLE_HISTORY_EDIT = False
+
 # --- Registry policy -----------------------------------------------------------------------------
 REGISTRY_SITE_URL = env_str("REGISTRY_SITE_URL", "http://127.0.0.1:8000")
 # Small-cell threshold k for released figures (CMS cell-size rule hides 1-10).

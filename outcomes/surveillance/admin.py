@@ -3,12 +3,18 @@ read-only items and reminder rows, and a 'Worklist' entry on the admin index tha
 from django.contrib import admin
 from django.shortcuts import redirect
 from django.utils import timezone
-from simple_history.admin import SimpleHistoryAdmin
 
 from outcomes.surveillance import services
 from outcomes.surveillance.models import (
-    PlanModality, PlanOverride, PlanPhase, Reminder, SurveillanceItem, SurveillancePlan, Worklist,
+    PlanModality,
+    PlanOverride,
+    PlanPhase,
+    Reminder,
+    SurveillanceItem,
+    SurveillancePlan,
+    Worklist,
 )
+from registry.history_admin import AuditHistoryAdmin
 
 
 class PlanPhaseInline(admin.TabularInline):
@@ -22,13 +28,13 @@ class PlanModalityInline(admin.TabularInline):
 
 
 @admin.register(SurveillancePlan)
-class SurveillancePlanAdmin(SimpleHistoryAdmin):
+class SurveillancePlanAdmin(AuditHistoryAdmin):
     list_display = ("name", "code", "intensity")
     inlines = [PlanPhaseInline, PlanModalityInline]
 
 
 @admin.register(PlanOverride)
-class PlanOverrideAdmin(SimpleHistoryAdmin):
+class PlanOverrideAdmin(AuditHistoryAdmin):
     list_display = ("patient", "plan", "set_by", "set_at")
     list_select_related = ("patient", "plan", "set_by")
     raw_id_fields = ("patient",)
@@ -44,7 +50,7 @@ class PlanOverrideAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(SurveillanceItem)
-class SurveillanceItemAdmin(SimpleHistoryAdmin):
+class SurveillanceItemAdmin(AuditHistoryAdmin):
     list_display = ("patient", "due_date", "state", "modality", "plan", "scheduled_date")
     list_filter = ("state", "plan")
     list_select_related = ("patient", "plan")
