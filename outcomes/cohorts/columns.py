@@ -115,8 +115,9 @@ def _endpoint_columns() -> list[Column]:
                    unit="days"),
             Column(f"{endpoint}_status", f"{label}: status", INTEGER, source(f"{endpoint}_status"),
                    codes=ENDPOINT_STATUS),
+            # Cut-off minus potential follow-up gives the date of origin: identified exports only.
             Column(f"{endpoint}_potential_time", f"{label}: potential follow-up (origin to cut-off or death)",
-                   NUMBER, source(f"{endpoint}_potential_time"), unit="days"),
+                   NUMBER, source(f"{endpoint}_potential_time"), unit="days", identified=True),
         ]
     return columns
 

@@ -224,3 +224,12 @@ def test_a_client_leaving_midway_leaves_a_failed_export_log_row(epidemiologist, 
     stream.close()  # what the server does when the client disconnects
     log.refresh_from_db()
     assert log.status == "failed" and log.error_class == "GeneratorExit"
+
+
+def test_no_deidentified_column_lets_a_reader_rebuild_the_date_of_origin(epidemiologist, tumors):
+    """The manifest names the cut-off; a column of days from origin to the cut-off would give the
+    origin date back, and every other day count with it."""
+    archive = download(epidemiologist, file_format="csv")
+    header = archive.read("tumors.csv").decode("utf-8").splitlines()[0].split(",")
+    assert not [column for column in header if column.endswith("_potential_time")]
+    assert "cut_off" in json.loads(archive.read("manifest.json"))
