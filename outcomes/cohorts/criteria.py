@@ -50,16 +50,24 @@ def _choices(choices, help_text: str, child=None) -> serializers.ListField:
     )
 
 
+# Ages over 89 form one group (45 CFR 164.514(b)(2)(i)(C)).
+TOP_CODED_AGE = 90
+
+
 class CohortCriteriaSerializer(serializers.Serializer):
     """Every criterion is optional; list criteria match any of their values; all criteria must hold."""
 
-    diagnosis_date_from = serializers.DateField(required=False, help_text="Diagnosed on or after (YYYY-MM-DD).")
-    diagnosis_date_to = serializers.DateField(required=False, help_text="Diagnosed on or before (YYYY-MM-DD).")
+    diagnosis_date_from = serializers.DateField(
+        required=False, help_text="Diagnosed on or after this January 1 (YYYY-01-01): whole years only.")
+    diagnosis_date_to = serializers.DateField(
+        required=False, help_text="Diagnosed on or before this December 31 (YYYY-12-31): whole years only.")
     age_at_diagnosis_min = serializers.IntegerField(
-        required=False, min_value=0, max_value=120, help_text="Completed years at diagnosis, at least."
+        required=False, min_value=0, max_value=TOP_CODED_AGE,
+        help_text="Completed years at diagnosis, at least; 90 stands for 90 and over.",
     )
     age_at_diagnosis_max = serializers.IntegerField(
-        required=False, min_value=0, max_value=120, help_text="Completed years at diagnosis, at most."
+        required=False, min_value=0, max_value=TOP_CODED_AGE,
+        help_text="Completed years at diagnosis, at most; 90 stands for 90 and over.",
     )
     sex = _choices(Sex.choices, "NAACCR 220 sex codes.", serializers.ChoiceField(choices=Sex.choices))
     site_group = _choices(SiteGroup.choices, "Site groups derived from the topography.")
@@ -100,6 +108,11 @@ class CohortCriteriaSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         errors = {}
+        # Safe Harbor keeps the year of diagnosis only: a day-level range would pin a tumor's date.
+        if attrs.get("diagnosis_date_from") and (attrs["diagnosis_date_from"].month, attrs["diagnosis_date_from"].day) != (1, 1):
+            errors["diagnosis_date_from"] = ["Whole years only: give a January 1 (YYYY-01-01)."]
+        if attrs.get("diagnosis_date_to") and (attrs["diagnosis_date_to"].month, attrs["diagnosis_date_to"].day) != (12, 31):
+            errors["diagnosis_date_to"] = ["Whole years only: give a December 31 (YYYY-12-31)."]
         for low, high in (("diagnosis_date_from", "diagnosis_date_to"), ("age_at_diagnosis_min", "age_at_diagnosis_max"),
                           ("size_mm_min", "size_mm_max")):
             if attrs.get(low) is not None and attrs.get(high) is not None and attrs[low] > attrs[high]:

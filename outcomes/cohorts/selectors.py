@@ -11,7 +11,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, ExtractYear
 
-from outcomes.cohorts.criteria import CRITERIA_ORDER, criteria_fingerprint  # noqa: F401  (re-exported)
+from outcomes.cohorts.criteria import CRITERIA_ORDER, TOP_CODED_AGE, criteria_fingerprint  # noqa: F401  (re-exported)
 from outcomes.cohorts.models import Cohort, ExportLog
 from registry.api.permissions import has_role
 from registry.models import DiseaseEvent, Surgery, Treatment, Tumor
@@ -54,7 +54,7 @@ def _criterion_filter(queryset: QuerySet[Tumor], step: str, criteria: dict) -> Q
                    - before_birthday)
         if "age_at_diagnosis_min" in c:
             queryset = queryset.filter(cohort_age_years__gte=c["age_at_diagnosis_min"])
-        if "age_at_diagnosis_max" in c:
+        if "age_at_diagnosis_max" in c and c["age_at_diagnosis_max"] < TOP_CODED_AGE:  # 90 means 90 and over
             queryset = queryset.filter(cohort_age_years__lte=c["age_at_diagnosis_max"])
     elif step == "sex":
         queryset = queryset.filter(patient__sex__in=c["sex"])

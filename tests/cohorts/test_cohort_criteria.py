@@ -1,6 +1,7 @@
 """Cohort criteria: each one filters the tumors it names, combinations intersect, attrition adds up,
 and bad input is a 400 that names the field."""
 import pytest
+from rest_framework.exceptions import ValidationError
 
 from outcomes.cohorts.criteria import criteria_fingerprint, validate_criteria
 from outcomes.cohorts.selectors import cohort_preview, cohort_tumors
@@ -129,3 +130,19 @@ def test_epidemiologist_defines_previews_and_updates_a_cohort(epidemiologist, tu
     assert updated.status_code == 200 and updated.json()["criteria"] == {"alk_status": ["negative"]}
     assert client.post("/api/cohorts/preview/", {"criteria": {"sex": [2]}}, format="json").json()["tumors"] == 2
     assert client.delete(f"/api/cohorts/{cohort['id']}/").status_code == 204
+
+
+@pytest.mark.parametrize("criteria, field", [
+    ({"diagnosis_date_from": "2015-03-10"}, "diagnosis_date_from"),
+    ({"diagnosis_date_to": "2015-03-10"}, "diagnosis_date_to"),
+    ({"age_at_diagnosis_min": 95}, "age_at_diagnosis_min"),
+])
+def test_criteria_cannot_pin_a_day_of_diagnosis_or_an_age_over_89(criteria, field):
+    with pytest.raises(ValidationError) as refused:
+        validate_criteria(criteria)
+    assert field in refused.value.detail
+
+
+def test_an_age_of_90_means_90_and_over(tumors):
+    criteria = validate_criteria({"age_at_diagnosis_min": 0, "age_at_diagnosis_max": 90})
+    assert cohort_tumors(criteria).count() == cohort_tumors({}).count()
