@@ -138,14 +138,22 @@ def _rows_for_patients(patient_ids: list[int], cut_off: dt.date,
     for values in tumors:
         tumor = dict(zip(TUMOR_FIELDS, values))
         pk, patient_id = tumor["id"], tumor["patient_id"]
-        first_tumor.setdefault(patient_id, pk)
         diagnosis = impute(tumor["date_of_diagnosis"], tumor["date_of_diagnosis_precision"])
+        if diagnosis > cut_off:
+            continue  # a partial date of diagnosis imputed past the cut-off: not yet diagnosed then
+        first_tumor.setdefault(patient_id, pk)
+        # Records are selected on their stored first day; imputation can move a partial date past the
+        # cut-off, and nothing dated after it counts.
         tumor_surgeries = [
-            derived.SurgeryFacts(s_pk, impute(date, precision, diagnosis), extent, margin)
-            for s_pk, date, precision, extent, margin in surgeries[pk]
+            facts for facts in (
+                derived.SurgeryFacts(s_pk, impute(date, precision, diagnosis), extent, margin)
+                for s_pk, date, precision, extent, margin in surgeries[pk]
+            ) if facts.date <= cut_off
         ]
         tumor_events = sorted(
-            (impute(date, precision, diagnosis), event_type) for event_type, date, precision in events[pk]
+            (when, event_type) for when, event_type in (
+                (impute(date, precision, diagnosis), event_type) for event_type, date, precision in events[pk]
+            ) if when <= cut_off
         )
         assessed, imaged = imaging.get(pk, no_dates)
         record_dates[patient_id].extend([
@@ -182,20 +190,21 @@ def _competing_risk(origin: dt.date, events: list[tuple[dt.date, str]], event_ty
 
     Events strictly after the origin count; the first of an event of interest, a competing event, or death
     decides; otherwise the row is censored at `censor_at` (last disease assessment or last contact).
+    Potential follow-up (Clark's completeness index) runs to the cut-off or death for a censored row; a
+    row that ended in an event or a competing event was followed completely, to that event.
     """
-    potential_end = min(death, cut_off) if death else cut_off
-    potential = _days(origin, potential_end)
+    potential = _days(origin, min(death, cut_off) if death else cut_off)
     for when, event_type in events:
         if when <= origin:
             continue
         if death is not None and death < when:
             break
         if event_type in event_types:
-            return _days(origin, when), EVENT, potential
+            return _days(origin, when), EVENT, _days(origin, when)
         if event_type in competing_types:
-            return _days(origin, when), COMPETING, potential
+            return _days(origin, when), COMPETING, _days(origin, when)
     if death is not None and death >= origin:
-        return _days(origin, death), COMPETING, potential
+        return _days(origin, death), COMPETING, _days(origin, death)
     return _days(origin, censor_at or origin), CENSORED, potential
 
 
@@ -204,9 +213,9 @@ def _survival(origin: dt.date, events: list[tuple[dt.date, str]], event_types, d
     potential = _days(origin, min(death, cut_off) if death else cut_off)
     for when, event_type in events:
         if when > origin and event_type in event_types and (death is None or when <= death):
-            return _days(origin, when), EVENT, potential
+            return _days(origin, when), EVENT, _days(origin, when)
     if death is not None and death >= origin:
-        return _days(origin, death), EVENT, potential
+        return _days(origin, death), EVENT, _days(origin, death)
     return _days(origin, censor_at or origin), CENSORED, potential
 
 

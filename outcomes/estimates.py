@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from outcomes.analysis import COMPETING, ENDPOINTS, EVENT, AnalysisRow
+from outcomes.analysis import CENSORED, COMPETING, ENDPOINTS, EVENT, AnalysisRow
 from registry.vocabularies import FusionStatus, GeneStatus, Margin, SiteGroup, Variant
 from outcomes.statistics import (
     aalen_johansen,
@@ -157,7 +157,8 @@ def summarize(time: np.ndarray, status: np.ndarray, potential: np.ndarray, *, co
         crude_upper=_finite(crude.upper) if crude else None,
     )
     km = kaplan_meier(time, status == EVENT)
-    follow_up = reverse_km_median_follow_up(time, status == EVENT) if n else None
+    # Reverse Kaplan-Meier: follow-up ends by an event or a competing event; only censoring is "lost".
+    follow_up = reverse_km_median_follow_up(time, status != CENSORED) if n else None
     median = km.median() if n else None
     row.update(
         median_follow_up=_finite(follow_up.median) if follow_up else None,

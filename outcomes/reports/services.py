@@ -268,14 +268,23 @@ def report_compute(*, report_id: int) -> str:
 
 
 def report_sweep(*, now: dt.datetime | None = None) -> list[int]:
-    """Mark active reports past their lease failed and queue a new attempt. Returns the new report ids."""
+    """Mark running reports past their lease failed and queue a new attempt; send pending ones again.
+    Returns the ids of the new attempts."""
     now = now or timezone.now()
     requeued = []
-    expired = list(OutcomeReport.objects.filter(status__in=OutcomeReport.ACTIVE, lease_expires_at__lt=now)
+    # A report still pending past its lease has not started: its message may be queued behind a long
+    # run or lost with the broker. Send it again (claiming is idempotent) rather than failing it.
+    waiting = list(OutcomeReport.objects.filter(status=OutcomeReport.Status.PENDING, lease_expires_at__lt=now)
+                   .order_by("pk").values_list("pk", flat=True))
+    for report_id in waiting:
+        if OutcomeReport.objects.filter(pk=report_id, status=OutcomeReport.Status.PENDING).update(
+                lease_expires_at=_lease_end(now)):
+            _enqueue(report_id)
+    expired = list(OutcomeReport.objects.filter(status=OutcomeReport.Status.RUNNING, lease_expires_at__lt=now)
                    .order_by("pk").values_list("pk", flat=True))
     for report_id in expired:
         with transaction.atomic():
-            lost = OutcomeReport.objects.filter(pk=report_id, status__in=OutcomeReport.ACTIVE,
+            lost = OutcomeReport.objects.filter(pk=report_id, status=OutcomeReport.Status.RUNNING,
                                                 lease_expires_at__lt=now).first()
             if lost is None:
                 continue

@@ -36,7 +36,7 @@ def _choice(value: str | None, allowed, default: str) -> str:
 def dashboard(request):
     _require_report_role(request.user)
     report_id = request.GET.get("report")
-    if report_id and report_id.isdigit():
+    if report_id and report_id.isdecimal() and report_id.isascii():
         report = get_object_or_404(OutcomeReport, pk=int(report_id), status=OutcomeReport.Status.SUCCEEDED)
     else:
         report = selectors.latest_succeeded_report()

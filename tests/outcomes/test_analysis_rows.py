@@ -131,3 +131,24 @@ def test_query_count_is_the_same_for_n_and_10n_tumors():
     with CaptureQueriesContext(connection) as large:
         assert len(list(analysis_rows(cut_off=CUT_OFF))) == 20
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_a_partial_date_imputed_past_the_cut_off_does_not_count():
+    tumor = TumorFactory(date_of_diagnosis=dt.date(2020, 3, 10))
+    SurgeryFactory(tumor=tumor, date=dt.date(2020, 3, 20), margin="R0")
+    ImagingStudyFactory(tumor=tumor, date=dt.date(2021, 1, 5), result="ned")
+    # "June 2022" imputes to June 15, after a cut-off of June 10.
+    DiseaseEventFactory(tumor=tumor, date=dt.date(2022, 6, 1), date_precision=DatePrecision.MONTH)
+    row = _row(tumor, cut_off=dt.date(2022, 6, 10))
+    assert row.recurrence_status == CENSORED
+    assert _row(tumor, cut_off=dt.date(2022, 6, 20)).recurrence_status == EVENT
+
+
+def test_potential_follow_up_ends_at_the_event_for_rows_that_had_one():
+    tumor = TumorFactory(date_of_diagnosis=dt.date(2020, 3, 10))
+    SurgeryFactory(tumor=tumor, date=dt.date(2020, 3, 20), margin="R1")
+    DiseaseEventFactory(tumor=tumor, date=dt.date(2021, 4, 1), event_type="local_recurrence")
+    row = _row(tumor)
+    assert row.recurrence_status == EVENT and row.recurrence_potential_time == row.recurrence_time
+    assert row.metastasis_status == CENSORED
+    assert row.metastasis_potential_time == (CUT_OFF - dt.date(2020, 3, 10)).days
