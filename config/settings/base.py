@@ -176,7 +176,8 @@ SURVEILLANCE_ESCALATION_EMAIL = env_str("SURVEILLANCE_ESCALATION_EMAIL", "escala
 SURVEILLANCE_DEFAULT_COORDINATOR_EMAIL = env_str(
     "SURVEILLANCE_DEFAULT_COORDINATOR_EMAIL", "coordinators@imt-registry.invalid"
 )
-REMINDER_LEASE_SECONDS = env_int("REMINDER_LEASE_SECONDS", 600)
+# Longer than the send task's hard time limit, so a slow but live sender never loses its claim.
+REMINDER_LEASE_SECONDS = env_int("REMINDER_LEASE_SECONDS", 900)
 # Backoff of digest delivery after an SMTP error: base * 2**retry seconds, capped.
 REMINDER_RETRY_BASE_SECONDS = env_int("REMINDER_RETRY_BASE_SECONDS", 60)
 REMINDER_RETRY_MAX_SECONDS = env_int("REMINDER_RETRY_MAX_SECONDS", 3600)

@@ -70,6 +70,14 @@ class ReportRequestSerializer(serializers.Serializer):
     strata = serializers.ListField(child=serializers.ChoiceField(choices=STRATUM_NAMES), required=False,
                                    allow_empty=False)
 
+    def validate_cohort(self, cohort):
+        # Cohorts belong to epidemiologists (their own) and admins (all); registrars have none.
+        from outcomes.cohorts.selectors import cohorts_visible_to
+
+        if cohort is not None and not cohorts_visible_to(self.context["request"].user).filter(pk=cohort.pk).exists():
+            raise serializers.ValidationError("No such cohort among yours.")
+        return cohort
+
     def validate_cut_off(self, value):
         if value > timezone.localdate():
             raise serializers.ValidationError("The cut-off cannot be after today.")
@@ -121,7 +129,7 @@ class OutcomeReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
     @extend_schema(summary="Queue a report run (or find the pending/running one with the same parameters)",
                    request=ReportRequestSerializer, responses={202: ReportSummarySerializer, **ERRORS})
     def create(self, request):
-        incoming = ReportRequestSerializer(data=request.data)
+        incoming = ReportRequestSerializer(data=request.data, context={"request": request})
         incoming.is_valid(raise_exception=True)
         report, _created = services.report_request(
             cut_off=incoming.validated_data.get("cut_off"), cohort=incoming.validated_data.get("cohort"),

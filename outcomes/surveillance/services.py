@@ -325,6 +325,8 @@ def item_schedule(*, item_id: int, scheduled_date: dt.date, user, as_of: dt.date
         item = _open_item(item_id)
         if scheduled_date < item.window_start - dt.timedelta(days=365):
             raise ValidationError({"scheduled_date": "The date lies far before this item's window."})
+        if scheduled_date > max(item.due_date, as_of) + dt.timedelta(days=2 * 366):
+            raise ValidationError({"scheduled_date": "The date lies more than two years ahead."})
         item.scheduled_date, item.state = scheduled_date, ItemState.SCHEDULED
         item._history_user = user
         item._change_reason = "scheduled by coordinator"

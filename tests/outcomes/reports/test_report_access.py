@@ -130,3 +130,16 @@ def test_the_list_filters_by_status_and_cohort_in_a_fixed_number_of_queries(repo
         body = client.get("/api/reports/?status=failed").json()
     assert body["count"] == 3
     assert client.get("/api/reports/?cohort=12345").json()["count"] == 0
+
+
+def test_a_report_can_be_asked_only_for_a_cohort_of_ones_own(registrar, epidemiologist, registry_admin):
+    from outcomes.cohorts.models import Cohort
+    from tests.factories import UserFactory
+
+    other = UserFactory(username="other-epidemiologist", role="Epidemiologist", is_staff=False)
+    theirs = Cohort.objects.create(name="Theirs", owner=other, criteria={})
+    mine = Cohort.objects.create(name="Mine", owner=epidemiologist, criteria={})
+    for user, cohort, allowed in ((epidemiologist, theirs, False), (epidemiologist, mine, True),
+                                  (registrar, mine, False), (registry_admin, theirs, True)):
+        response = client_for(user).post("/api/reports/", {"cohort": cohort.pk}, format="json")
+        assert (response.status_code == 202) is allowed, (user.username, cohort.name, response.content)

@@ -95,3 +95,17 @@ def test_the_patient_panel_shows_the_plan_and_its_reason(items):
 
     html = Template("{% load surveillance %}{% surveillance_panel patient %}").render(Context({"patient": items[0]}))
     assert "Standard" in html and "no risk factor" in html
+
+
+def test_a_date_centuries_ahead_is_refused_on_the_field_not_a_crash(items):
+    import datetime as dt
+
+    from django.core.exceptions import ValidationError
+
+    from outcomes.surveillance.models import SurveillanceItem
+    from outcomes.surveillance.services import item_schedule
+
+    item = SurveillanceItem.objects.filter(state__in=("due", "overdue", "upcoming", "escalated")).first()
+    with pytest.raises(ValidationError) as refused:
+        item_schedule(item_id=item.pk, scheduled_date=dt.date(9999, 12, 31), user=None, as_of=dt.date.today())
+    assert "scheduled_date" in refused.value.message_dict
