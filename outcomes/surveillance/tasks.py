@@ -9,7 +9,11 @@ import datetime as dt
 from celery import shared_task
 from django.conf import settings
 
-from outcomes.surveillance.reminders import DeliveryIncomplete, reminders_create, reminders_send
+from outcomes.surveillance.reminders import (
+    DeliveryIncomplete,
+    reminders_create,
+    reminders_send,
+)
 from outcomes.surveillance.services import refresh_surveillance
 
 

@@ -11,7 +11,11 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from outcomes.surveillance.models import Reminder, ReminderStatus
-from outcomes.surveillance.reminders import DeliveryIncomplete, reminders_create, reminders_send
+from outcomes.surveillance.reminders import (
+    DeliveryIncomplete,
+    reminders_create,
+    reminders_send,
+)
 from outcomes.surveillance.services import refresh_surveillance
 from tests.factories import UserFactory
 from tests.outcomes.surveillance.helpers import patient_with_tumor
@@ -193,3 +197,18 @@ def test_a_resend_after_a_crash_between_acceptance_and_commit_keeps_the_message_
     assert fresh.extra_headers["Message-ID"] != accepted_id and f"{later.registry_number:08d}" in fresh.body
     assert Reminder.objects.get(patient=first).message_id == accepted_id
     assert set(Reminder.objects.values_list("status", flat=True)) == {ReminderStatus.SENT}
+
+
+def test_a_lost_connection_stops_the_run_and_keeps_the_digest_key_for_the_resend():
+    for name in ("coord-a", "coord-b"):
+        patient_with_tumor(coordinator=UserFactory(username=name, email=f"{name}@example.org"))
+    refresh_surveillance(as_of=AS_OF)
+    reminders_create(as_of=AS_OF)
+    with mock.patch.object(EmailBackend, "send_messages", side_effect=ConnectionResetError) as send:
+        with pytest.raises(DeliveryIncomplete):
+            reminders_send(as_of=AS_OF)
+    assert send.call_count == 1  # the second digest is not tried against a dead server
+    keyed = dict(Reminder.objects.values_list("recipient", "message_id"))
+    assert set(Reminder.objects.values_list("status", flat=True)) == {ReminderStatus.PENDING}
+    assert reminders_send(as_of=AS_OF).sent_rows == 2
+    assert {m.to[0]: m.extra_headers["Message-ID"] for m in mail.outbox} == keyed
