@@ -181,6 +181,8 @@ REMINDER_LEASE_SECONDS = env_int("REMINDER_LEASE_SECONDS", 900)
 # Backoff of digest delivery after an SMTP error: base * 2**retry seconds, capped.
 REMINDER_RETRY_BASE_SECONDS = env_int("REMINDER_RETRY_BASE_SECONDS", 60)
 REMINDER_RETRY_MAX_SECONDS = env_int("REMINDER_RETRY_MAX_SECONDS", 3600)
+# A digest refused with a 5xx reply this many times has its reminder rows marked failed (admin).
+REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 3)
 # Fault-test hook only: the sender pauses this long between claiming rows and sending (0 = never).
 REMINDER_PAUSE_AFTER_CLAIM_SECONDS = env_int("REMINDER_PAUSE_AFTER_CLAIM_SECONDS", 0)
 REPORT_LEASE_SECONDS = env_int("REPORT_LEASE_SECONDS", 1800)

@@ -68,7 +68,7 @@ class SurveillanceItemAdmin(AuditHistoryAdmin):
 
 @admin.register(Reminder)
 class ReminderAdmin(admin.ModelAdmin):
-    list_display = ("patient", "due_date", "stage", "status", "attempts", "sent_at", "message_id")
+    list_display = ("patient", "due_date", "stage", "status", "attempts", "last_error", "sent_at", "message_id")
     list_filter = ("status", "stage")
     list_select_related = ("patient",)
 

@@ -217,6 +217,7 @@ class ReminderStatus(models.TextChoices):
     CLAIMED = "claimed", "Claimed by a sender"
     SENT = "sent", "Sent"
     CANCELLED = "cancelled", "Cancelled (item closed before sending)"
+    FAILED = "failed", "Failed (refused by the mail server)"
 
 
 class Reminder(models.Model):
@@ -233,7 +234,12 @@ class Reminder(models.Model):
     claim_token = models.CharField(max_length=36, blank=True)
     claimed_until = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Set when the row is first claimed; rows sharing a key are one digest with one Message-ID, so a
+    # resend after a crash between the mail server's acceptance and our commit reuses that Message-ID.
+    digest_key = models.CharField(max_length=32, blank=True)
     message_id = models.CharField(max_length=200, blank=True)
+    # Last delivery error as an SMTP code or error class only (no addresses), for the admin.
+    last_error = models.CharField(max_length=60, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 

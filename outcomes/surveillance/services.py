@@ -225,8 +225,12 @@ def _refresh_batch(batch: list[int], as_of: dt.date, plans: dict[str, LoadedPlan
                 if patient_id in overrides and overrides[patient_id] in plans:
                     assignment = schedule.Assignment(overrides[patient_id], "Set by an administrator")
                 loaded = plans[assignment.plan_code]
-                # A coordinator's "completed"/"not needed" moves the schedule on like a study would.
-                manual = [i.due_date for i in patient_items if i.closed_manually]
+                # A coordinator's "not needed" moves the schedule on from that item's due date. A coordinator's
+                # "completed" names a study, which is already among `studies`: the next item counts from the
+                # study's date (DESIGN 7), not from the due date (a study early in the window would otherwise
+                # push the next due date later than the plan's interval allows).
+                manual = [i.due_date for i in patient_items
+                          if i.closed_manually and i.state == ItemState.NOT_NEEDED]
                 last = max([d for d, _ in studies[patient_id]] + manual, default=None)
                 nxt = schedule.next_due(anchor=tumor.anchor, last_study=last, phases=loaded.phases)
                 if nxt is None:
@@ -358,11 +362,18 @@ def item_complete(*, item_id: int, user, as_of: dt.date, study_id: int | None = 
             study = ImagingStudy.objects.filter(pk=study_id, tumor__patient_id=item.patient_id).first()
             if study is None:
                 raise ValidationError({"study": "Pick one of this patient's imaging studies."})
+            # Only a study on or after the window start completes the item (DESIGN 7); the refresh
+            # compares the same imputed date.
+            if impute(study.date, study.date_precision) < item.window_start:
+                raise ValidationError({"study": "This study was done before this item's window opened; "
+                                                "pick one dated on or after the window start."})
         else:
             if study_date is None:
                 raise ValidationError({"study_date": "Enter the date of the study."})
             if study_date > as_of:
                 raise ValidationError({"study_date": "The study date cannot be in the future."})
+            if study_date < item.window_start:
+                raise ValidationError({"study_date": "The study date lies before this item's window opened."})
             study = ImagingStudy(tumor_id=item.tumor_id, date=study_date, purpose=ImagingPurpose.SURVEILLANCE,
                                  modality=modality, region=region or "primary_site", result=result)
             study.full_clean()

@@ -5,16 +5,16 @@ Tasks take JSON arguments (an ISO date), are idempotent (Reminder rows are the t
 from __future__ import annotations
 
 import datetime as dt
-import smtplib
 
 from celery import shared_task
 from django.conf import settings
 
-from outcomes.surveillance.reminders import reminders_create, reminders_send
+from outcomes.surveillance.reminders import (
+    DeliveryIncomplete,
+    reminders_create,
+    reminders_send,
+)
 from outcomes.surveillance.services import refresh_surveillance
-
-# Mail server down, refused (4xx), connection reset or timed out: worth another try later.
-TRANSIENT_SMTP_ERRORS = (smtplib.SMTPException, ConnectionError, TimeoutError, OSError)
 
 
 def _as_of(value: str | None) -> dt.date:
@@ -28,10 +28,12 @@ def retry_countdown(retries: int) -> int:
 
 @shared_task(bind=True, acks_late=True, max_retries=10, soft_time_limit=600, time_limit=660)
 def send_reminder_digests(self, as_of: str | None = None) -> int:
-    """Claim pending reminder rows (and rows past their lease) and send the digests."""
+    """Claim pending reminder rows (and rows past their lease) and send the digests. reminders_send
+    classifies SMTP errors itself (4xx, connection errors and timeouts are worth another try; a 5xx
+    refusal fails the rows after a few attempts) and raises DeliveryIncomplete when rows wait for one."""
     try:
         return reminders_send(as_of=_as_of(as_of)).sent_rows
-    except TRANSIENT_SMTP_ERRORS as exc:
+    except DeliveryIncomplete as exc:
         raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries))
 
 

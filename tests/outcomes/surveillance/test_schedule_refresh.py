@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from outcomes.surveillance.models import ItemState, PlanOverride, SurveillanceItem, SurveillancePlan
 from outcomes.surveillance.services import (
-    item_not_needed, item_schedule, plans_ensure_defaults, refresh_surveillance,
+    item_complete, item_not_needed, item_schedule, plans_ensure_defaults, refresh_surveillance,
 )
 from registry.models import ImagingStudy
 from tests.factories import DiseaseEventFactory, ImagingStudyFactory, TreatmentFactory
@@ -70,6 +70,35 @@ def test_not_needed_keeps_the_reason_and_the_next_item_counts_from_its_due_date(
     item.refresh_from_db()
     assert item.state == ItemState.NOT_NEEDED and item.not_needed_reason == "Done abroad, report pending"
     assert open_item(patient).due_date == dt.date(2020, 9, 20)
+
+
+def test_completing_with_a_study_early_in_the_window_counts_the_next_item_from_the_study():
+    patient, _ = patient_with_tumor()
+    refresh_surveillance(as_of=dt.date(2020, 6, 1))
+    item = open_item(patient)  # due 2020-06-20, window opens 2020-05-21
+    item_complete(item_id=item.pk, user=None, as_of=dt.date(2020, 6, 1), study_date=dt.date(2020, 5, 25),
+                  modality="ct", region="chest", result="ned")
+    item.refresh_from_db()
+    assert item.state == ItemState.COMPLETED
+    assert open_item(patient).due_date == dt.date(2020, 8, 25)  # study + 3 months, not due date + 3
+
+
+def test_completing_with_a_study_from_before_the_window_is_refused_on_the_field():
+    from django.core.exceptions import ValidationError
+
+    patient, tumor = patient_with_tumor()
+    refresh_surveillance(as_of=dt.date(2020, 6, 1))
+    item = open_item(patient)
+    earlier = ImagingStudyFactory(tumor=tumor, date=dt.date(2020, 5, 1))  # window opens 2020-05-21
+    with pytest.raises(ValidationError) as refused:
+        item_complete(item_id=item.pk, user=None, as_of=dt.date(2020, 6, 1), study_id=earlier.pk)
+    assert "study" in refused.value.message_dict
+    with pytest.raises(ValidationError) as refused:
+        item_complete(item_id=item.pk, user=None, as_of=dt.date(2020, 6, 1), study_date=dt.date(2020, 5, 20),
+                      modality="ct", region="chest", result="ned")
+    assert "study_date" in refused.value.message_dict
+    item.refresh_from_db()
+    assert item.state == ItemState.UPCOMING and ImagingStudy.objects.filter(tumor=tumor).count() == 1
 
 
 def test_a_recurrence_switches_the_patient_to_the_active_disease_plan():
