@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from outcomes.analysis import ENDPOINTS, AnalysisRow, analysis_rows
+from registry.db_router import replica_reads
 from outcomes.estimates import RECURRENCE_ENDPOINTS, STRATA, STRATUM_NAMES, outcome_tables, stratum_level
 from outcomes.reports.models import OutcomeReport
 
@@ -117,7 +118,8 @@ def report_rows(report: OutcomeReport) -> list[AnalysisRow]:
     tumor_ids = None
     if report.scope == OutcomeReport.Scope.COHORT:
         tumor_ids = cohort_tumor_selection(report.cohort_criteria or {})
-    rows = list(analysis_rows(cut_off=report.cut_off, tumor_ids=tumor_ids))
+    with replica_reads():
+        rows = list(analysis_rows(cut_off=report.cut_off, tumor_ids=tumor_ids))
     rows.sort(key=lambda r: r.tumor_id)  # one order, whatever the database returns
     return rows
 
