@@ -5,4 +5,5 @@ urlpatterns = [
     path("", include("outcomes.reports.api_urls")),
     path("", include("outcomes.surveillance.api_urls")),
     path("", include("outcomes.cohorts.api_urls")),
+    path("", include("outcomes.interop.api_urls")),
 ]

@@ -63,7 +63,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     REGISTRY_ADMIN: [],
 }
 
-PROJECT_APPS = ("registry", "quality", "cohorts", "reports", "surveillance", "outcomes")
+PROJECT_APPS = ("registry", "quality", "cohorts", "reports", "surveillance", "outcomes", "interop")
 
 
 def ensure_roles() -> None:

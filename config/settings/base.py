@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "outcomes.cohorts",
     "outcomes.reports",
     "outcomes.surveillance",
+    "outcomes.interop",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""Interoperability: NAACCR XML export of the record (DESIGN section 9)."""

@@ -1,0 +1,9 @@
+"""Query parameters of the registry-file exports."""
+from rest_framework import serializers
+
+
+class NaaccrExportParametersSerializer(serializers.Serializer):
+    identified = serializers.BooleanField(
+        required=False, default=True,
+        help_text="With false, names and MRN are left out; registry numbers and full dates remain.",
+    )
