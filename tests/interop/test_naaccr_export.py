@@ -8,9 +8,19 @@ import pytest
 from django.conf import settings
 
 from outcomes.interop import naaccr
-from registry.vocabularies import ConsentStatus, DatePrecision, Margin, SurgeryExtent, VitalStatus
+from registry.vocabularies import (
+    ConsentStatus,
+    DatePrecision,
+    Margin,
+    SurgeryExtent,
+    VitalStatus,
+)
 from tests.factories import (
-    DiseaseEventFactory, MolecularTestFactory, PatientFactory, SurgeryFactory, TumorFactory,
+    DiseaseEventFactory,
+    MolecularTestFactory,
+    PatientFactory,
+    SurgeryFactory,
+    TumorFactory,
 )
 from tests.interop.naaccr_helpers import NS, assert_valid, export_bytes, parse
 

@@ -11,7 +11,13 @@ from outcomes.interop import services
 from outcomes.interop.models import InteropExportLog
 from registry.vocabularies import ConsentStatus
 from tests.conftest import client_for
-from tests.factories import DiseaseEventFactory, MolecularTestFactory, PatientFactory, SurgeryFactory, TumorFactory
+from tests.factories import (
+    DiseaseEventFactory,
+    MolecularTestFactory,
+    PatientFactory,
+    SurgeryFactory,
+    TumorFactory,
+)
 from tests.interop.naaccr_helpers import assert_valid, parse
 
 pytestmark = pytest.mark.django_db
