@@ -128,7 +128,7 @@ def first_recurrence(tumor, surgeries: Iterable, events: Iterable) -> tuple[str 
         return None, DISEASE_FREE
     first_date = min(impute(e.date, e.date_precision) for e in after)
     first = [e for e in after if impute(e.date, e.date_precision) == first_date]
-    # The least precise of the same-day events would overstate nothing; take the first one's precision.
+    # Events on the first recurrence date share it; write it with the precision of the earliest recorded.
     head = min(first, key=lambda e: (e.date, e.id))
     return naaccr_date(head.date, head.date_precision), _type_of(first)
 
