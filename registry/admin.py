@@ -35,7 +35,7 @@ from registry.models import (
     Treatment,
     Tumor,
 )
-from registry.quality.models import Finding, FindingState
+from registry.quality.models import Finding, FindingState, Rule
 from registry.roles import COORDINATOR, REGISTRAR, REGISTRY_ADMIN
 from registry.vocabularies import IMT_HISTOLOGY, Margin, MetastaticSite
 
@@ -516,6 +516,14 @@ class ImagingStudyAdmin(TumorRecordAdmin):
         if not edits_clinical_data(request.user):
             actions.pop("create_events", None)
         return actions
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The finding page carries the button that creates the event (registrar and admin only).
+        finding = Finding.objects.filter(
+            rule=Rule.IMAGING_EVENT_NOT_RECORDED, imaging_study_id=object_id, state=FindingState.OPEN,
+        ).only("pk").first() if str(object_id).isdigit() else None
+        extra_context = {**(extra_context or {}), "unrecorded_event_finding": finding}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.action(description="Create the disease event each selected study suggests")
     def create_events(self, request, queryset):
