@@ -212,6 +212,9 @@ class MolecularTestInline(RecordInline, admin.TabularInline):
     fields = ("specimen_date", "specimen_date_precision", "gene", "method", "ihc_clone", "result",
               "nuclei_counted", "nuclei_rearranged", "fusion_partner")
 
+    class Media:
+        css = {"all": ("registry/admin/molecular_tests_inline.css",)}
+
 
 class TreatmentInline(RecordInline, admin.TabularInline):
     model = Treatment
