@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth import get_user_model
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import models
+from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
+from django.http import JsonResponse
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html
 
 from registry import lists
@@ -32,7 +35,7 @@ from registry.models import (
     Treatment,
     Tumor,
 )
-from registry.quality.models import Finding, FindingState
+from registry.quality.models import Finding, FindingState, Rule
 from registry.roles import COORDINATOR, REGISTRAR, REGISTRY_ADMIN
 from registry.vocabularies import IMT_HISTOLOGY, Margin, MetastaticSite
 
@@ -209,6 +212,9 @@ class MolecularTestInline(RecordInline, admin.TabularInline):
     fields = ("specimen_date", "specimen_date_precision", "gene", "method", "ihc_clone", "result",
               "nuclei_counted", "nuclei_rearranged", "fusion_partner")
 
+    class Media:
+        css = {"all": ("registry/admin/molecular_tests_inline.css",)}
+
 
 class TreatmentInline(RecordInline, admin.TabularInline):
     model = Treatment
@@ -266,16 +272,43 @@ class FindingInline(admin.TabularInline):
 # Patient
 # ------------------------------------------------------------------------------------------------
 
-class AssignCoordinatorForm(forms.Form):
-    coordinator = forms.ModelChoiceField(queryset=get_user_model().objects.none())
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["coordinator"].queryset = coordinator_choices()
+COORDINATOR_AUTOCOMPLETE_PAGE = 20
 
 
 def coordinator_choices():
     return get_user_model().objects.filter(groups__name=COORDINATOR, is_active=True).order_by("username")
+
+
+def coordinator_label(user) -> str:
+    full_name = user.get_full_name()
+    return f"{user.username} ({full_name})" if full_name else user.username
+
+
+class CoordinatorChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return coordinator_label(obj)
+
+
+class CoordinatorAutocompleteSelect(AutocompleteSelect):
+    """Django admin's select2 box, fed by the patient admin's own coordinator search.
+
+    The admin's generic autocomplete would need the user admin's view permission (the whole user list);
+    this one answers only with active coordinators, to registrars and registry admins.
+    """
+
+    url_name = "%s:registry_patient_coordinator_autocomplete"
+
+
+class AssignCoordinatorForm(forms.Form):
+    coordinator = CoordinatorChoiceField(queryset=get_user_model().objects.none())
+
+    def __init__(self, *args, admin_site=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["coordinator"]
+        field.queryset = coordinator_choices()
+        if admin_site is not None:
+            field.widget = CoordinatorAutocompleteSelect(Patient._meta.get_field("coordinator"), admin_site)
+            field.widget.choices, field.widget.is_required = field.choices, True
 
 
 @admin.register(Patient)
@@ -323,7 +356,37 @@ class PatientAdmin(RecordAdminMixin, AuditHistoryAdmin):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "coordinator":
             kwargs["queryset"] = coordinator_choices()
+            kwargs["form_class"] = CoordinatorChoiceField
+            kwargs["widget"] = CoordinatorAutocompleteSelect(db_field, self.admin_site)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_urls(self):
+        own = [path("coordinator-autocomplete/", self.admin_site.admin_view(self.coordinator_autocomplete_view),
+                    name="registry_patient_coordinator_autocomplete")]
+        return own + super().get_urls()
+
+    def coordinator_autocomplete_view(self, request):
+        """Active coordinators whose username or name contains ?term=, a page at a time, in select2's
+        JSON shape. One query per page: a row beyond the page tells whether there is more."""
+        if not edits_clinical_data(request.user):
+            raise PermissionDenied
+        term = request.GET.get("term", "").strip()
+        try:
+            page = max(int(request.GET.get("page", 1)), 1)
+        except ValueError:
+            page = 1
+        users = coordinator_choices()
+        for word in term.split():
+            users = users.filter(Q(username__icontains=word) | Q(first_name__icontains=word)
+                                 | Q(last_name__icontains=word))
+        start = (page - 1) * COORDINATOR_AUTOCOMPLETE_PAGE
+        rows = list(users.only("id", "username", "first_name", "last_name")[
+            start:start + COORDINATOR_AUTOCOMPLETE_PAGE + 1])
+        return JsonResponse({
+            "results": [{"id": str(user.pk), "text": coordinator_label(user)}
+                        for user in rows[:COORDINATOR_AUTOCOMPLETE_PAGE]],
+            "pagination": {"more": len(rows) > COORDINATOR_AUTOCOMPLETE_PAGE},
+        })
 
     @admin.display(description="registry number", ordering="registry_number")
     def registry_number_display(self, patient):
@@ -336,7 +399,7 @@ class PatientAdmin(RecordAdminMixin, AuditHistoryAdmin):
     @admin.action(description="Assign a coordinator to the selected patients", permissions=["change"])
     def assign_coordinator(self, request, queryset):
         if "apply" in request.POST:
-            form = AssignCoordinatorForm(request.POST)
+            form = AssignCoordinatorForm(request.POST, admin_site=self.admin_site)
             if form.is_valid():
                 changed = patients_assign_coordinator(
                     patient_ids=queryset.values_list("pk", flat=True),
@@ -345,12 +408,13 @@ class PatientAdmin(RecordAdminMixin, AuditHistoryAdmin):
                 self.message_user(request, f"Coordinator assigned to {changed} patients.", messages.SUCCESS)
                 return None
         else:
-            form = AssignCoordinatorForm()
+            form = AssignCoordinatorForm(admin_site=self.admin_site)
         return TemplateResponse(request, "admin/registry/patient/assign_coordinator.html", {
             **self.admin_site.each_context(request),
             "title": "Assign a coordinator",
             "form": form,
-            "patients": queryset.only("registry_number"),
+            "media": self.media + form.media,
+            "patients": queryset.select_related(None).only("registry_number"),
             "count": queryset.count(),
             "opts": self.model._meta,
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
@@ -455,6 +519,14 @@ class ImagingStudyAdmin(TumorRecordAdmin):
         if not edits_clinical_data(request.user):
             actions.pop("create_events", None)
         return actions
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The finding page carries the button that creates the event (registrar and admin only).
+        finding = Finding.objects.filter(
+            rule=Rule.IMAGING_EVENT_NOT_RECORDED, imaging_study_id=object_id, state=FindingState.OPEN,
+        ).only("pk").first() if str(object_id).isdigit() else None
+        extra_context = {**(extra_context or {}), "unrecorded_event_finding": finding}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.action(description="Create the disease event each selected study suggests")
     def create_events(self, request, queryset):

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html
+from django.views.decorators.http import require_POST
 
 from registry.api.permissions import has_role
 from registry.models import ImagingStudy
@@ -51,6 +54,10 @@ class FindingAdmin(admin.ModelAdmin):
     fields = readonly_fields
     actions = ("acknowledge", "create_event")
     change_list_template = "admin/quality/finding/change_list.html"
+    change_form_template = "admin/quality/finding/change_form.html"
+
+    class Media:
+        css = {"all": ("registry/admin/object_tools.css",)}
 
     def has_module_permission(self, request):
         return has_role(request.user, REGISTRAR, COORDINATOR, REGISTRY_ADMIN) and super().has_module_permission(request)
@@ -79,6 +86,41 @@ class FindingAdmin(admin.ModelAdmin):
         extra_context = {**(extra_context or {}), "rule_counts": rule_counts,
                          "open_total": sum(open_counts.values())}
         return super().changelist_view(request, extra_context)
+
+    def get_urls(self):
+        own = [path("<int:finding_id>/create-event/", self.admin_site.admin_view(require_POST(self.create_event_view)),
+                    name="quality_finding_create_event")]
+        return own + super().get_urls()
+
+    def may_create_event(self, request, finding) -> bool:
+        return (finding.rule == Rule.IMAGING_EVENT_NOT_RECORDED and finding.state == FindingState.OPEN
+                and finding.imaging_study_id is not None and has_role(request.user, REGISTRAR, REGISTRY_ADMIN)
+                and self.has_change_permission(request, finding))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        finding = self.get_object(request, object_id)
+        extra_context = {**(extra_context or {}),
+                         "can_create_event": finding is not None and self.may_create_event(request, finding)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def create_event_view(self, request, finding_id):
+        """The finding page's button: record the event its imaging study suggests, then back to the page."""
+        if not has_role(request.user, REGISTRAR, REGISTRY_ADMIN) or not self.has_change_permission(request):
+            raise PermissionDenied
+        finding = get_object_or_404(Finding.objects.select_related("imaging_study"), pk=finding_id)
+        back = reverse("admin:quality_finding_change", args=[finding.pk])
+        if not self.may_create_event(request, finding):
+            self.message_user(request, "This finding is not an open unrecorded event from imaging: nothing was "
+                                       "created.", messages.WARNING)
+            return HttpResponseRedirect(back)
+        try:
+            event = disease_event_create_from_imaging(imaging_study=finding.imaging_study, user=request.user)
+        except ValidationError as error:
+            self.message_user(request, "The event was not created: " + " ".join(error.messages), messages.ERROR)
+            return HttpResponseRedirect(back)
+        self.message_user(request, f"{event.get_event_type_display().capitalize()} recorded from the imaging "
+                                   "study; the finding is resolved.", messages.SUCCESS)
+        return HttpResponseRedirect(back)
 
     @admin.display(description="patient", ordering="patient__registry_number")
     def patient_link(self, finding):
