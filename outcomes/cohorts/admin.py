@@ -2,6 +2,7 @@
 from django.contrib import admin
 
 from outcomes.cohorts.models import Cohort, ExportLog, SurrogateKey
+from registry.admin_base import ReadOnlyAdminMixin
 
 
 @admin.register(Cohort)
@@ -13,17 +14,8 @@ class CohortAdmin(admin.ModelAdmin):
     readonly_fields = ("criteria", "created_at", "updated_at")
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Nobody adds, changes or deletes these rows; the export service alone writes them."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ExportLog)

@@ -14,6 +14,7 @@ from outcomes.surveillance.models import (
     SurveillancePlan,
     Worklist,
 )
+from registry.admin_base import ReadOnlyAdminMixin
 from registry.history_admin import AuditHistoryAdmin
 
 
@@ -50,20 +51,13 @@ class PlanOverrideAdmin(AuditHistoryAdmin):
 
 
 @admin.register(SurveillanceItem)
-class SurveillanceItemAdmin(AuditHistoryAdmin):
+class SurveillanceItemAdmin(ReadOnlyAdminMixin, AuditHistoryAdmin):
+    """Read-only: actions go through the worklist, which keeps the schedule consistent."""
+
     list_display = ("patient", "due_date", "state", "modality", "plan", "scheduled_date")
     list_filter = ("state", "plan")
     list_select_related = ("patient", "plan")
     date_hierarchy = "due_date"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False  # actions go through the worklist, which keeps the schedule consistent
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Reminder)
@@ -80,7 +74,7 @@ class ReminderAdmin(admin.ModelAdmin):
 
 
 @admin.register(Worklist)
-class WorklistLinkAdmin(admin.ModelAdmin):
+class WorklistLinkAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         return redirect("surveillance:worklist")
 
@@ -91,12 +85,3 @@ class WorklistLinkAdmin(admin.ModelAdmin):
 
     def has_module_permission(self, request):
         return self.has_view_permission(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
