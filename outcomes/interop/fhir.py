@@ -323,7 +323,7 @@ class FhirNdjsonWriter:
         lines: list[str] = []
         for patient in patients:
             for resource in patient_resources(patient, identified=self.identified):
-                lines.append(resource.json())  # compact JSON: never a newline inside a line
+                lines.append(resource.model_dump_json())  # compact JSON: never a newline inside a line
                 self.resources += 1
             self.tumors += len(patient.tumors.all())
             self.patients += 1

@@ -13,7 +13,8 @@ from django.test.utils import CaptureQueriesContext
 
 from outcomes.interop import fhir, selectors, services
 from outcomes.interop.models import InteropExportLog
-from registry.vocabularies import ConsentStatus, DatePrecision, ImagingResult, Margin, TestMethod, VitalStatus
+from registry import vocabularies as v
+from registry.vocabularies import ConsentStatus, DatePrecision, ImagingResult, Margin, VitalStatus
 from tests.conftest import client_for
 from tests.factories import (
     ImagingStudyFactory,
@@ -49,7 +50,7 @@ def case():
     tumor = TumorFactory(patient=patient, date_of_diagnosis=dt.date(2020, 1, 1),
                          date_of_diagnosis_precision=DatePrecision.YEAR, primary_site="C34.1", size_mm=62)
     surgery = SurgeryFactory(tumor=tumor, date=dt.date(2020, 3, 20), margin=Margin.R1)
-    test = MolecularTestFactory(tumor=tumor, method=TestMethod.FISH, nuclei_counted=100, nuclei_rearranged=40)
+    test = MolecularTestFactory(tumor=tumor, method=v.TestMethod.FISH, nuclei_counted=100, nuclei_rearranged=40)
     MolecularTestFactory(tumor=tumor, gene="ROS1", result="negative")
     treatment = TreatmentFactory(tumor=tumor, agent="crizotinib", start_date=dt.date(2020, 4, 1))
     ned = ImagingStudyFactory(tumor=tumor, date=dt.date(2020, 6, 20), result=ImagingResult.NED)
@@ -58,14 +59,17 @@ def case():
             "ned": ned, "recurrence": recurrence}
 
 
-def bundle_resources(patient, *, identified=True) -> dict[str, dict]:
-    bundle = fhir.patient_bundle(selectors_patient(patient), identified=identified)
-    assert bundle.type == "collection"
-    return {f"{e.resource.get_resource_type()}/{e.resource.id}": json.loads(e.resource.json()) for e in bundle.entry}
-
-
-def selectors_patient(patient):
+def exported_patient(patient):
+    """The patient as the export reads it (tumors and their records prefetched)."""
     return next(p for chunk in selectors.fhir_patient_chunks() for p in chunk if p.pk == patient.pk)
+
+
+def bundle_resources(patient, *, identified=True) -> dict[str, dict]:
+    """One patient's Bundle as {"Type/id": resource JSON}."""
+    bundle = fhir.patient_bundle(exported_patient(patient), identified=identified)
+    assert bundle.type == "collection"
+    return {f"{e.resource.get_resource_type()}/{e.resource.id}": json.loads(e.resource.model_dump_json())
+            for e in bundle.entry}
 
 
 def codes(concept) -> set[tuple[str, str]]:
@@ -77,7 +81,8 @@ def test_the_patient_carries_registry_number_name_mrn_gender_and_partial_birth_d
     resources = bundle_resources(patient)
     resource = resources[f"Patient/imt-p-{patient.registry_number}"]
     assert resource["meta"]["profile"] == [MCODE + "mcode-cancer-patient"]
-    assert {"system": "urn:imt-registry:registry-number", "value": str(patient.registry_number)} in resource["identifier"]
+    registry_number = {"system": "urn:imt-registry:registry-number", "value": str(patient.registry_number)}
+    assert registry_number in resource["identifier"]
     assert "MRN0042" in [i["value"] for i in resource["identifier"]]
     assert resource["name"] == [{"use": "official", "family": "Rivera", "given": ["Ana"]}]
     assert (resource["gender"], resource["birthDate"]) == ("female", "2012-06")
@@ -176,10 +181,8 @@ def test_every_ndjson_line_parses_as_an_r4b_resource_and_every_reference_resolve
     ids = {f"{line['resourceType']}/{line['id']}" for line in lines}
     for line in lines:
         r4b_model(line["resourceType"]).model_validate_json(json.dumps(line))
-        for key in ("subject",):
-            if key in line:
-                assert line[key]["reference"] in ids
-        for ref in line.get("focus", []) + line.get("reasonReference", []):
+        subject = [line["subject"]] if "subject" in line else []
+        for ref in subject + line.get("focus", []) + line.get("reasonReference", []):
             assert ref["reference"] in ids
 
 
@@ -194,10 +197,11 @@ def test_de_identified_export_has_no_name_and_no_mrn(case):
 
 def test_withdrawn_consent_is_left_out(case):
     withdrawn = TumorFactory(patient=PatientFactory(consent_status=ConsentStatus.WITHDRAWN)).patient
-    references = {line.get("subject", {}).get("reference") for line in export_lines()} | {
-        f"Patient/{line['id']}" for line in export_lines() if line["resourceType"] == "Patient"}
-    assert f"Patient/imt-p-{withdrawn.registry_number}" not in references
-    assert f"Patient/imt-p-{case['patient'].registry_number}" in references
+    lines = export_lines()
+    mentioned = {line.get("subject", {}).get("reference") for line in lines} | {
+        f"Patient/{line['id']}" for line in lines if line["resourceType"] == "Patient"}
+    assert f"Patient/imt-p-{withdrawn.registry_number}" not in mentioned
+    assert f"Patient/imt-p-{case['patient'].registry_number}" in mentioned
 
 
 @pytest.mark.parametrize("role", ["registrar", "admin"])
