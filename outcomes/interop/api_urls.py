@@ -5,4 +5,5 @@ from outcomes.interop import views
 
 urlpatterns = [
     path("naaccr/export/", views.NaaccrExportView.as_view(), name="naaccr-export"),
+    path("fhir/export/", views.FhirExportView.as_view(), name="fhir-export"),
 ]

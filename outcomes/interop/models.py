@@ -1,4 +1,4 @@
-"""The log of registry-file exports (NAACCR XML): who exported what, when, and the file's checksum.
+"""The log of registry-file exports (NAACCR XML, FHIR NDJSON): who exported what, when, and the file's checksum.
 
 Written by `outcomes.interop.services` only; nobody edits it (DESIGN sections 9 and 10).
 """
@@ -19,6 +19,7 @@ class InteropExportLog(models.Model):
 
     class Format(models.TextChoices):
         NAACCR_XML = "naaccr-xml", "NAACCR XML"
+        FHIR_BUNDLE = "fhir-bundle", "FHIR R4B (mCODE) NDJSON"
 
     # Null for exports run from the command line without a named user.
     user = models.ForeignKey(
@@ -42,7 +43,7 @@ class InteropExportLog(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(status__in=["started", "completed", "failed"]),
                                    name="interopexportlog_status_valid"),
-            models.CheckConstraint(condition=Q(file_format__in=["naaccr-xml"]),
+            models.CheckConstraint(condition=Q(file_format__in=["naaccr-xml", "fhir-bundle"]),
                                    name="interopexportlog_file_format_valid"),
         ]
         indexes = [

@@ -1,11 +1,11 @@
-"""Queries of the registry-file exports: the record in chunks of patients, withdrawn consent left out."""
+"""Queries of the registry-file exports (NAACCR XML, FHIR): the record in chunks, withdrawn consent left out."""
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from django.db.models import Prefetch
 
-from registry.models import DiseaseEvent, MolecularTest, Patient, Surgery, Tumor
+from registry.models import DiseaseEvent, ImagingStudy, MolecularTest, Patient, Surgery, Treatment, Tumor
 from registry.vocabularies import ConsentStatus
 
 CHUNK_SIZE = 500
@@ -35,6 +35,37 @@ def naaccr_patient_chunks(*, chunk_size: int = CHUNK_SIZE) -> Iterator[list[Pati
         Prefetch("molecular_tests", queryset=MolecularTest.objects.order_by("specimen_date", "id")),
     )
     patients = exportable_patients().order_by("registry_number").only(*PATIENT_FIELDS)
+    last = 0
+    while True:
+        chunk = list(patients.filter(registry_number__gt=last).prefetch_related(
+            Prefetch("tumors", queryset=tumors))[:chunk_size])
+        if chunk:
+            yield chunk
+        if len(chunk) < chunk_size:
+            return
+        last = chunk[-1].registry_number
+
+
+FHIR_PATIENT_FIELDS = (
+    "id", "registry_number", "institution__code", "medical_record_number", "last_name", "first_name",
+    "date_of_birth", "date_of_birth_precision", "sex", "vital_status", "date_of_death", "date_of_death_precision",
+)
+
+
+def fhir_patient_chunks(*, chunk_size: int = CHUNK_SIZE) -> Iterator[list[Patient]]:
+    """Patients in registry-number order, `chunk_size` at a time, each with its tumors and their surgeries,
+    molecular tests, imaging studies and treatments: six queries per chunk, whatever the chunk holds.
+
+    Keyset pagination on the registry number, as for the NAACCR file.
+    """
+    tumors = Tumor.objects.order_by("tumor_record_number").prefetch_related(
+        Prefetch("surgeries", queryset=Surgery.objects.order_by("date", "id")),
+        Prefetch("molecular_tests", queryset=MolecularTest.objects.order_by("specimen_date", "id")),
+        Prefetch("imaging_studies", queryset=ImagingStudy.objects.order_by("date", "id")),
+        Prefetch("treatments", queryset=Treatment.objects.order_by("start_date", "id")),
+    )
+    patients = (exportable_patients().order_by("registry_number").select_related("institution")
+                .only(*FHIR_PATIENT_FIELDS))
     last = 0
     while True:
         chunk = list(patients.filter(registry_number__gt=last).prefetch_related(

@@ -1,4 +1,4 @@
-"""Thin API view: the NAACCR XML export (registrars and admins, logged)."""
+"""Thin API views: the NAACCR XML and FHIR NDJSON exports (registrars and admins, logged)."""
 from __future__ import annotations
 
 from django.http import StreamingHttpResponse
@@ -8,7 +8,8 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.views import APIView
 
 from outcomes.interop import services
-from outcomes.interop.serializers import NaaccrExportParametersSerializer
+from outcomes.interop.fhir import NDJSON_CONTENT_TYPE
+from outcomes.interop.serializers import FhirExportParametersSerializer, NaaccrExportParametersSerializer
 from registry.api.permissions import IsRegistrar
 
 ERRORS = {
@@ -41,6 +42,36 @@ class NaaccrExportView(APIView):
         response = StreamingHttpResponse(
             services.naaccr_export_chunks(log_id=log.pk, identified=identified), content_type="application/xml")
         filename = f"imt-registry-naaccr-{timezone.localdate():%Y%m%d}.xml"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response["X-Export-Log-Id"] = str(log.pk)
+        return response
+
+
+@extend_schema(
+    summary="Download the registry as FHIR R4B resources (mCODE-shaped NDJSON)",
+    description="FHIR R4B NDJSON, one resource per line, shaped after mCODE: Patient, primary cancer "
+                "Condition (ICD-O-3), tumor size and genomic variant Observations, surgical Procedures, "
+                "cancer disease status Observations from imaging results, and MedicationRequests for "
+                "targeted therapy. Withdrawn consent is excluded. `identified=false` leaves out names and "
+                "MRN only; registry numbers and full dates remain. Every export is logged.",
+    parameters=[FhirExportParametersSerializer],
+    responses={
+        (200, NDJSON_CONTENT_TYPE): OpenApiResponse(
+            response=OpenApiTypes.BINARY, description="FHIR resources, one JSON object per line."),
+        **ERRORS,
+    },
+)
+class FhirExportView(APIView):
+    permission_classes = [IsRegistrar]
+
+    def get(self, request):
+        params = FhirExportParametersSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        identified = params.validated_data["identified"]
+        log = services.fhir_export_start(user=request.user, identified=identified)
+        response = StreamingHttpResponse(
+            services.fhir_export_chunks(log_id=log.pk, identified=identified), content_type=NDJSON_CONTENT_TYPE)
+        filename = f"imt-registry-fhir-{timezone.localdate():%Y%m%d}.ndjson"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         response["X-Export-Log-Id"] = str(log.pk)
         return response
