@@ -2,20 +2,12 @@
 from django.contrib import admin
 
 from outcomes.interop.models import InteropExportLog
+from registry.admin_base import ReadOnlyAdminMixin
 
 
 @admin.register(InteropExportLog)
-class InteropExportLogAdmin(admin.ModelAdmin):
+class InteropExportLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("started_at", "user", "file_format", "identified", "patient_count", "tumor_count", "status")
     list_filter = ("status", "identified", "file_format")
     list_select_related = ("user",)
     date_hierarchy = "started_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
