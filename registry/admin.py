@@ -25,9 +25,9 @@ from registry.assignments import patients_assign_coordinator
 from registry.coding import topography_choices
 from registry.history_admin import AuditHistoryAdmin
 from registry.models import (
-    ImportReview,
     DiseaseEvent,
     ImagingStudy,
+    ImportReview,
     Institution,
     MolecularTest,
     Patient,
@@ -578,7 +578,7 @@ class ImportReviewAdmin(admin.ModelAdmin):
     list_filter = ("status", "source_registry")
     readonly_fields = ("source_registry", "source_patient_id", "source_tumor_record_number", "reason", "items",
                        "status", "created_at", "decided_by", "decided_at")
-    actions = ["reject"]
+    actions = ("reject",)
 
     def has_add_permission(self, request) -> bool:
         return False

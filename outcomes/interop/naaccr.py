@@ -16,7 +16,6 @@ IMT / treatment-related / other / unknown, which has no faithful ICD code; only 
 """
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import re
 from collections.abc import Iterable, Iterator, Sequence

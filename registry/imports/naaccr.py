@@ -78,7 +78,7 @@ def _local(tag: str) -> tuple[str, str]:
 def open_naaccr(path) -> IO[bytes]:
     """The file as bytes, gunzipped when it starts with the gzip magic bytes."""
     try:
-        handle = open(path, "rb")
+        handle = open(path, "rb")  # noqa: SIM115 - returned to the caller, who closes it
     except OSError as error:
         raise NaaccrFileError(f"The file cannot be opened ({error.strerror}).") from None
     if handle.peek(2)[:2] == GZIP_MAGIC:
@@ -183,11 +183,11 @@ class ImportReport:
     def lines(self) -> list[str]:
         head = "Dry run, nothing written: " if self.dry_run else ""
         out = [
-            f"{head}{self.imt_tumors:,} IMT tumors matched, {self.tumors_created:,} new, "
-            f"{self.tumors_updated:,} updated, {self.tumors_unchanged:,} unchanged, "
-            f"{sum(self.not_imt.values()):,} skipped (not IMT)",
-            f"Patients: {self.patients_matched:,} matched ({self.patients_updated:,} updated), "
-            f"{self.patients_created:,} new",
+            (f"{head}{self.imt_tumors:,} IMT tumors matched, {self.tumors_created:,} new, "
+             f"{self.tumors_updated:,} updated, {self.tumors_unchanged:,} unchanged, "
+             f"{sum(self.not_imt.values()):,} skipped (not IMT)"),
+            (f"Patients: {self.patients_matched:,} matched ({self.patients_updated:,} updated), "
+             f"{self.patients_created:,} new"),
             f"Review list (8825/3): {self.review_count:,} ({self.review_added:,} new)",
         ]
         if self.skipped:
