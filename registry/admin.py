@@ -27,6 +27,7 @@ from registry.history_admin import AuditHistoryAdmin
 from registry.models import (
     DiseaseEvent,
     ImagingStudy,
+    ImportReview,
     Institution,
     MolecularTest,
     Patient,
@@ -566,3 +567,28 @@ class TreatmentAdmin(TumorRecordAdmin):
 class InstitutionAdmin(admin.ModelAdmin):
     list_display = ("code", "name")
     search_fields = ("code", "name")
+
+
+@admin.register(ImportReview)
+class ImportReviewAdmin(admin.ModelAdmin):
+    """The NAACCR import's review list (8825/3): read-only; a registrar can reject an entry."""
+
+    list_display = ("source_registry", "source_patient_id", "source_tumor_record_number", "reason", "status",
+                    "created_at")
+    list_filter = ("status", "source_registry")
+    readonly_fields = ("source_registry", "source_patient_id", "source_tumor_record_number", "reason", "items",
+                       "status", "created_at", "decided_by", "decided_at")
+    actions = ("reject",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description="Reject the selected entries", permissions=["change"])
+    def reject(self, request, queryset) -> None:
+        from registry.imports.reviews import import_reviews_reject
+
+        count = import_reviews_reject(review_ids=list(queryset.values_list("pk", flat=True)), user=request.user)
+        self.message_user(request, f"{count} review entries rejected.", messages.SUCCESS)

@@ -251,6 +251,10 @@ class Tumor(models.Model):
     tumor_record_number = models.PositiveSmallIntegerField(
         editable=False, help_text="NAACCR 60: order of this patient's tumors in the registry."
     )
+    source_tumor_record_number = models.CharField(
+        max_length=4, null=True, blank=True, editable=False,
+        help_text="NAACCR 60 in the source registry's file this tumor was imported from.",
+    )
     sequence_number = models.CharField(
         "sequence number (NAACCR 380)", max_length=2, default="60",
         help_text="60-87 for non-malignant (behavior /1) tumors; 00-35 for malignant.",
@@ -297,6 +301,11 @@ class Tumor(models.Model):
         ordering = ["patient__registry_number", "tumor_record_number"]
         constraints = [
             models.UniqueConstraint(fields=["patient", "tumor_record_number"], name="tumor_record_number_unique"),
+            models.UniqueConstraint(
+                fields=["patient", "source_tumor_record_number"],
+                condition=Q(source_tumor_record_number__isnull=False),
+                name="tumor_source_record_number_unique",
+            ),
             models.CheckConstraint(condition=Q(histology=IMT_HISTOLOGY), name="tumor_histology_imt"),
             choice_constraint("tumor", "behavior", Behavior),
             choice_constraint("tumor", "variant", Variant),
@@ -650,3 +659,42 @@ class DiseaseEvent(models.Model):
     def clean(self) -> None:
         validation.raise_errors(validation.event_errors(self))
 
+
+
+class ImportReviewStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+
+
+class ImportReview(models.Model):
+    """A tumor an import did not take and a registrar must decide on (NAACCR 8825/3: IMT's epithelioid
+    variant or myofibroblastic sarcoma). `items` keeps the file's raw NAACCR values needed to create the
+    case later; `reason` never carries an identifier."""
+
+    Status = ImportReviewStatus
+
+    source_registry = models.CharField(max_length=40)
+    source_patient_id = models.CharField("source patient ID", max_length=40)
+    source_tumor_record_number = models.CharField(max_length=4)
+    reason = models.CharField(max_length=200)
+    items = models.JSONField(default=dict, help_text="Raw NAACCR items: {'patient': {...}, 'tumor': {...}}.")
+    status = models.CharField(max_length=10, choices=ImportReviewStatus.choices, default=ImportReviewStatus.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_registry", "source_patient_id", "source_tumor_record_number"],
+                name="importreview_source_tumor_unique",
+            ),
+            choice_constraint("importreview", "status", ImportReviewStatus),
+        ]
+
+    def __str__(self) -> str:
+        return f"Review {self.pk}: {self.reason}"

@@ -38,6 +38,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_view("registry", "institution"),
         "registry.view_identifiers",
         "registry.export_registry_files",
+        "registry.view_importreview",
+        "registry.change_importreview",  # reject an entry of the NAACCR import's review list
         "quality.view_finding",
         "quality.change_finding",  # acknowledge, create the event an imaging study suggests
         *_view("surveillance", "surveillanceplan", "surveillanceitem", "planoverride"),

@@ -16,7 +16,6 @@ IMT / treatment-related / other / unknown, which has no faithful ICD code; only 
 """
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -27,6 +26,7 @@ from django.utils import timezone
 
 from registry import derived
 from registry.dates import PartialDate, impute
+from registry.imports.naaccr_codes import NAMESPACE, naaccr_date
 from registry.vocabularies import (
     MARGIN_TO_NAACCR,
     NAACCR_NO_RESECTION,
@@ -36,7 +36,6 @@ from registry.vocabularies import (
     VitalStatus,
 )
 
-NAMESPACE = "http://naaccr.org/naaccrxml"
 BASE_DICTIONARY_URI = "http://naaccr.org/naaccrxml/naaccr-dictionary-250.xml"
 # Must equal the dictionaryUri of fixtures/naaccr/imt-user-dictionary.xml.
 USER_DICTIONARY_URI = "urn:imt-registry:naaccrxml:imt-user-dictionary-1"
@@ -66,17 +65,6 @@ RECURRENCE_EVENTS = (EventType.LOCAL_RECURRENCE, EventType.REGIONAL_RECURRENCE, 
 
 # Characters XML 1.0 cannot carry at all; free text typed into a name field could hold one.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def naaccr_date(value: dt.date | None, precision: str | None) -> str | None:
-    """YYYYMMDD, YYYYMM or YYYY by how much of the date is known."""
-    if value is None:
-        return None
-    if precision == DatePrecision.YEAR:
-        return f"{value.year:04d}"
-    if precision == DatePrecision.MONTH:
-        return f"{value.year:04d}{value.month:02d}"
-    return value.strftime("%Y%m%d")
 
 
 def _surgery_facts(surgeries: Iterable) -> list[derived.SurgeryFacts]:

@@ -1,0 +1,1 @@
+"""Imports of registry files into the IMT record (NAACCR XML)."""
