@@ -509,11 +509,49 @@ class TumorRecordAdmin(RecordAdminMixin, AuditHistoryAdmin):
         return record.tumor.patient.registry_number_display
 
 
+class ImagingImportForm(forms.Form):
+    file = forms.FileField(label="CSV or XLSX file", help_text=(
+        "Header row: registry_number, tumor_record_number (optional with one tumor), date (YYYY-MM-DD, "
+        "YYYY-MM or YYYY), purpose, modality, region (optional), result (optional); codes or labels."))
+
+
 @admin.register(ImagingStudy)
 class ImagingStudyAdmin(TumorRecordAdmin):
     list_display = ("__str__", "patient_number", "date", "purpose", "result")
     list_filter = ("purpose", "modality", "result")
     actions = ("create_events",)
+    change_list_template = "admin/registry/imagingstudy/change_list.html"
+
+    def get_urls(self):
+        own = [path("import/", self.admin_site.admin_view(self.import_view), name="registry_imagingstudy_import")]
+        return own + super().get_urls()
+
+    def import_view(self, request):
+        """Upload a CSV/XLSX of studies: Preview is a dry run, Import writes (all or nothing). The file is
+        read from the request and never kept: for the real import the user chooses it again."""
+        from registry.imports.imaging_table import ImagingTableError, imaging_import
+
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form, report, file_error = ImagingImportForm(), None, None
+        if request.method == "POST":
+            form = ImagingImportForm(request.POST, request.FILES)
+            if form.is_valid():
+                dry_run = "import" not in request.POST
+                try:
+                    report = imaging_import(data=form.cleaned_data["file"].read(), user=request.user,
+                                            dry_run=dry_run)
+                except ImagingTableError as error:
+                    file_error = f"{error} Nothing was written."
+                if report and report.written:
+                    self.message_user(request, report.summary(), messages.SUCCESS)
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
+                   "report": report, "file_error": file_error, "title": "Import imaging studies"}
+        return TemplateResponse(request, "admin/registry/imagingstudy/import.html", context)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_import": self.has_add_permission(request)}
+        return super().changelist_view(request, extra_context)
 
     def get_actions(self, request):
         actions = super().get_actions(request)
