@@ -19,6 +19,7 @@ import csv
 import datetime as dt
 import io
 import re
+import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -28,7 +29,13 @@ from django.db import transaction
 from registry.dates import normalize
 from registry.models import ImagingStudy, Tumor
 from registry.services import record_changed
-from registry.vocabularies import DatePrecision, ImagingPurpose, ImagingRegion, ImagingResult, Modality
+from registry.vocabularies import (
+    DatePrecision,
+    ImagingPurpose,
+    ImagingRegion,
+    ImagingResult,
+    Modality,
+)
 
 CHANGE_REASON = "imaging import"
 MAX_ROWS = 10_000
@@ -67,10 +74,13 @@ def _csv_rows(data: bytes) -> list[list]:
 
 def _xlsx_rows(data: bytes) -> list[list]:
     from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
 
+    # What openpyxl raises for a damaged zip, a zip that is not a workbook, or a broken sheet.
+    unreadable = (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError, OSError)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many types for a damaged or foreign zip
+    except unreadable:
         raise ImagingTableError("The file cannot be read as XLSX.") from None
     try:
         if not workbook.worksheets:
@@ -81,6 +91,8 @@ def _xlsx_rows(data: bytes) -> list[list]:
             if len(rows) > MAX_ROWS + 1:
                 break
         return rows
+    except unreadable:
+        raise ImagingTableError("The file cannot be read as XLSX.") from None
     finally:
         workbook.close()
 

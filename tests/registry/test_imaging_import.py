@@ -179,3 +179,15 @@ def test_the_preview_shows_the_report_and_writes_nothing_then_import_writes(tumo
     page = client.post(reverse(IMPORT_URL), {"file": SimpleUploadedFile("list.csv", good), "import": "1"})
     assert "1 rows: 1 created" in page.content.decode()
     assert ImagingStudy.history.get().history_user == coordinator
+
+
+def test_a_file_that_is_not_a_table_gets_a_clear_message_on_the_page(registrar):
+    client = Client()
+    client.force_login(registrar)
+    for data, message in ((b"PK\x03\x04 not a workbook", "The file cannot be read as XLSX."),
+                          (b"\xff\xfe bad bytes", "The CSV file must be UTF-8 encoded."),
+                          (b"name,mrn\nJane,123\n", "Missing columns: registry_number, date, purpose, modality.")):
+        page = client.post(reverse(IMPORT_URL), {"file": SimpleUploadedFile("list.csv", data), "import": "1"})
+        assert page.status_code == 200
+        assert message in page.content.decode()
+    assert ImagingStudy.objects.count() == 0
