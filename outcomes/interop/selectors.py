@@ -5,7 +5,15 @@ from collections.abc import Iterator
 
 from django.db.models import Prefetch
 
-from registry.models import DiseaseEvent, ImagingStudy, MolecularTest, Patient, Surgery, Treatment, Tumor
+from registry.models import (
+    DiseaseEvent,
+    ImagingStudy,
+    MolecularTest,
+    Patient,
+    Surgery,
+    Treatment,
+    Tumor,
+)
 from registry.vocabularies import ConsentStatus
 
 CHUNK_SIZE = 500
@@ -35,6 +43,11 @@ def naaccr_patient_chunks(*, chunk_size: int = CHUNK_SIZE) -> Iterator[list[Pati
         Prefetch("molecular_tests", queryset=MolecularTest.objects.order_by("specimen_date", "id")),
     )
     patients = exportable_patients().order_by("registry_number").only(*PATIENT_FIELDS)
+    return _keyset_chunks(patients, tumors, chunk_size)
+
+
+def _keyset_chunks(patients, tumors, chunk_size: int) -> Iterator[list[Patient]]:
+    """`patients` (ordered by registry number) with their `tumors` prefetched, `chunk_size` at a time."""
     last = 0
     while True:
         chunk = list(patients.filter(registry_number__gt=last).prefetch_related(
@@ -66,12 +79,4 @@ def fhir_patient_chunks(*, chunk_size: int = CHUNK_SIZE) -> Iterator[list[Patien
     )
     patients = (exportable_patients().order_by("registry_number").select_related("institution")
                 .only(*FHIR_PATIENT_FIELDS))
-    last = 0
-    while True:
-        chunk = list(patients.filter(registry_number__gt=last).prefetch_related(
-            Prefetch("tumors", queryset=tumors))[:chunk_size])
-        if chunk:
-            yield chunk
-        if len(chunk) < chunk_size:
-            return
-        last = chunk[-1].registry_number
+    return _keyset_chunks(patients, tumors, chunk_size)

@@ -9,7 +9,10 @@ from rest_framework.views import APIView
 
 from outcomes.interop import services
 from outcomes.interop.fhir import NDJSON_CONTENT_TYPE
-from outcomes.interop.serializers import FhirExportParametersSerializer, NaaccrExportParametersSerializer
+from outcomes.interop.serializers import (
+    FhirExportParametersSerializer,
+    NaaccrExportParametersSerializer,
+)
 from registry.api.permissions import IsRegistrar
 
 ERRORS = {
