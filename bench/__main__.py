@@ -8,6 +8,7 @@ DATABASE_URL, then measures each operation several times and prints median and s
 it matters and query counts, each beside its baseline, so ratios hold on a noisy shared machine.
 Operations whose code is not in the tree are listed as "not built", never faked.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -83,8 +84,9 @@ def prepare_database(patients: int, url: str) -> tuple[float | None, bool]:
     import psycopg2
 
     parsed = urlparse(url)
-    admin = psycopg2.connect(host=parsed.hostname, port=parsed.port or 5432, user=parsed.username or "postgres",
-                             dbname="postgres")
+    admin = psycopg2.connect(
+        host=parsed.hostname, port=parsed.port or 5432, user=parsed.username or "postgres", dbname="postgres"
+    )
     admin.autocommit = True
     name = parsed.path.lstrip("/")
     with admin.cursor() as cursor:
@@ -105,19 +107,39 @@ def prepare_database(patients: int, url: str) -> tuple[float | None, bool]:
         cursor.execute(f'CREATE DATABASE "{name}"')
     admin.close()
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
-    subprocess.run([sys.executable, "manage.py", "migrate", "--verbosity", "0"], cwd=ROOT, env=env, check=True)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--verbosity", "0"], cwd=ROOT, env=env, check=True
+    )
     start = time.perf_counter()
     subprocess.run(
-        [sys.executable, "manage.py", "generate_cohort", "--patients", str(patients), "--seed", str(SEED),
-         "--as-of", AS_OF.isoformat()],
-        cwd=ROOT, env=env, check=True, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "manage.py",
+            "generate_cohort",
+            "--patients",
+            str(patients),
+            "--seed",
+            str(SEED),
+            "--as-of",
+            AS_OF.isoformat(),
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stderr=subprocess.DEVNULL,
     )
     return time.perf_counter() - start, False
 
 
 RECORD_TABLES = (
-    "registry_patient", "registry_tumor", "registry_presentation", "registry_surgery", "registry_moleculartest",
-    "registry_treatment", "registry_imagingstudy", "registry_diseaseevent",
+    "registry_patient",
+    "registry_tumor",
+    "registry_presentation",
+    "registry_surgery",
+    "registry_moleculartest",
+    "registry_treatment",
+    "registry_imagingstudy",
+    "registry_diseaseevent",
 )
 
 
@@ -182,8 +204,11 @@ def run(patients: int, repeat: int) -> list[Measure]:
 
     measures: list[Measure] = []
 
-    gen = Measure("generate the cohort", "COPY of the same rows from a file",
-                  target=f"{patients:,} patients: 100,000 in under 3 minutes")
+    gen = Measure(
+        "generate the cohort",
+        "COPY of the same rows from a file",
+        target=f"{patients:,} patients: 100,000 in under 3 minutes",
+    )
     record = CACHE / f"generation-{patients}.txt"
     if generation is not None:
         gen.samples = [generation]
@@ -199,8 +224,9 @@ def run(patients: int, repeat: int) -> list[Measure]:
 
     from outcomes.analysis import analysis_rows
 
-    rows_measure = Measure("analysis rows for all tumors", "hand-written SQL returning the same rows",
-                           target="<= 1.5x")
+    rows_measure = Measure(
+        "analysis rows for all tumors", "hand-written SQL returning the same rows", target="<= 1.5x"
+    )
 
     def hand_written():
         with connection.cursor() as cursor:
@@ -228,8 +254,11 @@ def run(patients: int, repeat: int) -> list[Measure]:
 
 
 def export_measure(patients: int, repeat: int) -> Measure:
-    measure = Measure("de-identified CSV bundle", "COPY (hand-written analysis SELECT) TO STDOUT",
-                      target="<= 3x; peak RSS < 250 MB, +20% at most from 10k to 100k")
+    measure = Measure(
+        "de-identified CSV bundle",
+        "COPY (hand-written analysis SELECT) TO STDOUT",
+        target="<= 3x; peak RSS < 250 MB, +20% at most from 10k to 100k",
+    )
     runner = ROOT / "bench" / "export_child.py"
     try:
         from outcomes.cohorts import bundle  # noqa: F401
@@ -247,8 +276,14 @@ def export_measure(patients: int, repeat: int) -> Measure:
 
     measure.baseline_samples = timed(copy_tumors, repeat)
     for _ in range(repeat):
-        result = subprocess.run([sys.executable, str(runner)], cwd=ROOT, env=os.environ.copy(),
-                                capture_output=True, text=True, check=False)
+        result = subprocess.run(
+            [sys.executable, str(runner)],
+            cwd=ROOT,
+            env=os.environ.copy(),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if result.returncode != 0:
             measure.note = "export failed: " + result.stderr.strip().splitlines()[-1][:200]
             return measure
@@ -259,8 +294,11 @@ def export_measure(patients: int, repeat: int) -> Measure:
 
 
 def surveillance_measure(repeat: int) -> Measure:
-    measure = Measure("surveillance refresh", "one SELECT of the needed columns",
-                      target="under 20 s; queries grow with batches, not patients")
+    measure = Measure(
+        "surveillance refresh",
+        "one SELECT of the needed columns",
+        target="under 20 s; queries grow with batches, not patients",
+    )
     try:
         from outcomes.surveillance.services import refresh_surveillance
     except ImportError:
@@ -276,7 +314,8 @@ def surveillance_measure(repeat: int) -> Measure:
                 "SELECT p.id, p.follow_up_status, p.consent_status, p.vital_status, t.id, t.site_group, "
                 "t.date_of_diagnosis, t.definitive_resection_id, t.size_mm, t.variant, t.alk_status, "
                 "(SELECT max(m.date) FROM registry_imagingstudy m WHERE m.tumor_id = t.id) "
-                "FROM registry_patient p JOIN registry_tumor t ON t.patient_id = p.id")
+                "FROM registry_patient p JOIN registry_tumor t ON t.patient_id = p.id"
+            )
             cursor.fetchall()
 
     measure.baseline_samples = timed(one_select, repeat)
@@ -295,7 +334,9 @@ def list_measures(repeat: int) -> list[Measure]:
 
     setup_test_environment()
     User = get_user_model()
-    admin, _ = User.objects.get_or_create(username="bench-admin", defaults={"is_staff": True, "is_superuser": True})
+    admin, _ = User.objects.get_or_create(
+        username="bench-admin", defaults={"is_staff": True, "is_superuser": True}
+    )
     client = Client()
     client.force_login(admin)
 
@@ -327,8 +368,9 @@ def list_measures(repeat: int) -> list[Measure]:
 
 
 def render(measures: list[Measure], patients: int) -> str:
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                            text=True).stdout.strip()
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
     lines = [
         f"Benchmark: {patients:,} synthetic patients, commit {commit}, {os.cpu_count()} cores, "
         f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, Python {platform.python_version()}",
@@ -352,7 +394,9 @@ def render(measures: list[Measure], patients: int) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--patients", type=int, default=10000)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()

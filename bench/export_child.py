@@ -1,6 +1,7 @@
 """Benchmark child: stream one de-identified CSV bundle of the whole registry, discard the bytes, and
 print the seconds taken and this process's peak RSS (KiB). Runs in its own process so that its peak
 memory is the export's alone."""
+
 import datetime as dt
 import os
 import resource
@@ -17,8 +18,8 @@ django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
 
-from outcomes.cohorts.services import export_log_start, export_plan_build  # noqa: E402
 from outcomes.cohorts.bundle import export_bundle_chunks  # noqa: E402
+from outcomes.cohorts.services import export_log_start, export_plan_build  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 1)
 
@@ -38,8 +39,15 @@ def peak_rss_kib() -> int:
 
 def main() -> None:
     user, _ = get_user_model().objects.get_or_create(username="bench-epidemiologist")
-    plan = export_plan_build(user=user, cohort=None, criteria_input={}, cut_off=AS_OF, file_format="csv",
-                             linkable=True, identified=False)
+    plan = export_plan_build(
+        user=user,
+        cohort=None,
+        criteria_input={},
+        cut_off=AS_OF,
+        file_format="csv",
+        linkable=True,
+        identified=False,
+    )
     log = export_log_start(plan=plan)
     start = time.perf_counter()
     size = 0

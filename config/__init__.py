@@ -1,4 +1,5 @@
 """Project configuration: settings per environment, URL routes, the Celery app."""
+
 from .celery import app as celery_app
 
 __all__ = ("celery_app",)

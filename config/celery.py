@@ -1,4 +1,5 @@
 """The Celery application; tasks are discovered in the installed apps."""
+
 import os
 
 from celery import Celery

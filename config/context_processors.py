@@ -1,5 +1,6 @@
 """Template context shared by the project's own pages (worklist, outcome dashboard), so that they carry
 the admin's header, user menu and log-out form like the admin pages they sit beside."""
+
 from django.contrib import admin
 
 

@@ -3,6 +3,7 @@
 PostgreSQL errors carry `DETAIL: Failing row contains (...)`, that is patient data; Celery and Django
 log a failing task's or request's exception verbatim. The filter replaces such an exception by its
 class name and cuts any message at its DETAIL part."""
+
 import logging
 
 SENSITIVE_MARKERS = ("DETAIL:", "Failing row contains")

@@ -1,4 +1,5 @@
 """URL routes: admin, REST API (schema and docs), outcome pages."""
+
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView

@@ -9,6 +9,7 @@ Partial dates are imputed (day 15, July 1) and never placed before the tumor's d
 latest dates (imaging, molecular, treatment) use the stored first day of a partial date's period, which
 only ever shortens follow-up, never lengthens it.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -18,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
-from outcomes.analysis import COMPETING, CENSORED, EVENT, AnalysisRow
+from outcomes.analysis import CENSORED, COMPETING, EVENT, AnalysisRow
 from registry import derived
 from registry.dates import DAYS_PER_YEAR, impute
 from registry.models import DiseaseEvent, ImagingStudy, MolecularTest, Patient, Surgery, Treatment, Tumor
@@ -26,29 +27,58 @@ from registry.vocabularies import ConsentStatus, EventType, SizeCode
 
 # Plain-string sets: membership tests run several times per tumor on the hot path.
 RECURRENCE_TYPES = frozenset(
-    str(t) for t in (EventType.LOCAL_RECURRENCE, EventType.REGIONAL_RECURRENCE, EventType.DISTANT_METASTASIS))
+    str(t) for t in (EventType.LOCAL_RECURRENCE, EventType.REGIONAL_RECURRENCE, EventType.DISTANT_METASTASIS)
+)
 LOCAL_TYPES = frozenset(str(t) for t in (EventType.LOCAL_RECURRENCE, EventType.REGIONAL_RECURRENCE))
 DISTANT_TYPES = frozenset({str(EventType.DISTANT_METASTASIS)})
 ANY_EVENT_TYPES = frozenset(str(t) for t in EventType.values)
 NO_TYPES: frozenset[str] = frozenset()
 DESCRIPTIVE_UNDER_5CM = {
-    SizeCode.MICROSCOPIC, SizeCode.LESS_THAN_1CM, SizeCode.LESS_THAN_2CM, SizeCode.LESS_THAN_3CM,
-    SizeCode.LESS_THAN_4CM, SizeCode.LESS_THAN_5CM,
+    SizeCode.MICROSCOPIC,
+    SizeCode.LESS_THAN_1CM,
+    SizeCode.LESS_THAN_2CM,
+    SizeCode.LESS_THAN_3CM,
+    SizeCode.LESS_THAN_4CM,
+    SizeCode.LESS_THAN_5CM,
 }
 
 TUMOR_FIELDS = (
-    "id", "patient_id", "patient__registry_number", "tumor_record_number", "patient__institution__code",
-    "patient__sex", "patient__date_of_birth", "patient__date_of_birth_precision", "date_of_diagnosis",
-    "date_of_diagnosis_precision", "primary_site", "site_group", "variant", "behavior", "size_mm", "size_code",
-    "alk_status", "ros1_status", "ntrk_status", "fusion_status", "metastatic_at_diagnosis",
-    "presentation__id", "presentation__fever", "presentation__night_sweats", "presentation__weight_loss",
-    "patient__date_of_death", "patient__date_of_death_precision", "patient__cause_of_death",
-    "patient__date_of_last_contact", "patient__date_of_last_contact_precision",
+    "id",
+    "patient_id",
+    "patient__registry_number",
+    "tumor_record_number",
+    "patient__institution__code",
+    "patient__sex",
+    "patient__date_of_birth",
+    "patient__date_of_birth_precision",
+    "date_of_diagnosis",
+    "date_of_diagnosis_precision",
+    "primary_site",
+    "site_group",
+    "variant",
+    "behavior",
+    "size_mm",
+    "size_code",
+    "alk_status",
+    "ros1_status",
+    "ntrk_status",
+    "fusion_status",
+    "metastatic_at_diagnosis",
+    "presentation__id",
+    "presentation__fever",
+    "presentation__night_sweats",
+    "presentation__weight_loss",
+    "patient__date_of_death",
+    "patient__date_of_death_precision",
+    "patient__cause_of_death",
+    "patient__date_of_last_contact",
+    "patient__date_of_last_contact_precision",
 )
 
 
-def iter_analysis_rows(*, cut_off: dt.date | None, tumor_ids: Iterable[int] | QuerySet | None,
-                       chunk_size: int = 2000) -> Iterator[AnalysisRow]:
+def iter_analysis_rows(
+    *, cut_off: dt.date | None, tumor_ids: Iterable[int] | QuerySet | None, chunk_size: int = 2000
+) -> Iterator[AnalysisRow]:
     cut_off = cut_off or timezone.localdate()
     selection = _tumor_selection(tumor_ids)
     for patient_batch in _patient_batches(selection, chunk_size):
@@ -90,8 +120,9 @@ def _latest_by_tumor(queryset, cut_off: dt.date, **latest) -> dict[int, tuple]:
     }
 
 
-def _rows_for_patients(patient_ids: list[int], cut_off: dt.date,
-                       wanted_tumors: set[int] | None) -> Iterator[AnalysisRow]:
+def _rows_for_patients(
+    patient_ids: list[int], cut_off: dt.date, wanted_tumors: set[int] | None
+) -> Iterator[AnalysisRow]:
     if wanted_tumors is None:
         # The whole registry: batches are consecutive primary keys, so a range (one index scan, no
         # long IN list) selects them; tumors of withdrawn patients inside the range are dropped below.
@@ -103,8 +134,10 @@ def _rows_for_patients(patient_ids: list[int], cut_off: dt.date,
         tumor_scope = Q(patient_id__in=patient_ids)
         record_scope = Q(tumor__patient_id__in=patient_ids)
     tumors = [
-        values for values in Tumor.objects.filter(tumor_scope, date_of_diagnosis__lte=cut_off)
-        .order_by("patient_id", "date_of_diagnosis", "tumor_record_number").values_list(*TUMOR_FIELDS)
+        values
+        for values in Tumor.objects.filter(tumor_scope, date_of_diagnosis__lte=cut_off)
+        .order_by("patient_id", "date_of_diagnosis", "tumor_record_number")
+        .values_list(*TUMOR_FIELDS)
         if patients_in_batch is None or values[1] in patients_in_batch
     ]
     if not tumors:
@@ -120,14 +153,21 @@ def _rows_for_patients(patient_ids: list[int], cut_off: dt.date,
     ).values_list("tumor_id", "event_type", "date", "date_precision"):
         events[tumor_id].append((event_type, date, precision))
     imaging = _latest_by_tumor(
-        ImagingStudy.objects.filter(record_scope, date__lte=cut_off), cut_off,
-        assessed=Max("date", filter=~Q(result="")), imaged=Max("date"),
+        ImagingStudy.objects.filter(record_scope, date__lte=cut_off),
+        cut_off,
+        assessed=Max("date", filter=~Q(result="")),
+        imaged=Max("date"),
     )
     tested = _latest_by_tumor(
-        MolecularTest.objects.filter(record_scope, specimen_date__lte=cut_off), cut_off, tested=Max("specimen_date"))
+        MolecularTest.objects.filter(record_scope, specimen_date__lte=cut_off),
+        cut_off,
+        tested=Max("specimen_date"),
+    )
     treated = _latest_by_tumor(
-        Treatment.objects.filter(record_scope, start_date__lte=cut_off), cut_off,
-        started=Max("start_date"), ended=Max("end_date", filter=Q(end_date__lte=cut_off)),
+        Treatment.objects.filter(record_scope, start_date__lte=cut_off),
+        cut_off,
+        started=Max("start_date"),
+        ended=Max("end_date", filter=Q(end_date__lte=cut_off)),
     )
     no_dates = (None, None)
 
@@ -136,7 +176,7 @@ def _rows_for_patients(patient_ids: list[int], cut_off: dt.date,
     first_tumor: dict[int, int] = {}
     shaped = []
     for values in tumors:
-        tumor = dict(zip(TUMOR_FIELDS, values))
+        tumor = dict(zip(TUMOR_FIELDS, values, strict=False))
         pk, patient_id = tumor["id"], tumor["patient_id"]
         diagnosis = impute(tumor["date_of_diagnosis"], tumor["date_of_diagnosis_precision"])
         if diagnosis > cut_off:
@@ -145,21 +185,31 @@ def _rows_for_patients(patient_ids: list[int], cut_off: dt.date,
         # Records are selected on their stored first day; imputation can move a partial date past the
         # cut-off, and nothing dated after it counts.
         tumor_surgeries = [
-            facts for facts in (
+            facts
+            for facts in (
                 derived.SurgeryFacts(s_pk, impute(date, precision, diagnosis), extent, margin)
                 for s_pk, date, precision, extent, margin in surgeries[pk]
-            ) if facts.date <= cut_off
+            )
+            if facts.date <= cut_off
         ]
         tumor_events = sorted(
-            (when, event_type) for when, event_type in (
+            (when, event_type)
+            for when, event_type in (
                 (impute(date, precision, diagnosis), event_type) for event_type, date, precision in events[pk]
-            ) if when <= cut_off
+            )
+            if when <= cut_off
         )
         assessed, imaged = imaging.get(pk, no_dates)
-        record_dates[patient_id].extend([
-            diagnosis, *(s.date for s in tumor_surgeries), *(d for d, _ in tumor_events),
-            imaged, tested.get(pk, no_dates)[0], *treated.get(pk, no_dates),
-        ])
+        record_dates[patient_id].extend(
+            [
+                diagnosis,
+                *(s.date for s in tumor_surgeries),
+                *(d for d, _ in tumor_events),
+                imaged,
+                tested.get(pk, no_dates)[0],
+                *treated.get(pk, no_dates),
+            ]
+        )
         last_assessment = derived.last_disease_assessment([assessed], [d for d, _ in tumor_events], cut_off)
         shaped.append((tumor, diagnosis, tumor_surgeries, tumor_events, last_assessment))
 
@@ -172,10 +222,19 @@ def _rows_for_patients(patient_ids: list[int], cut_off: dt.date,
             death = None
         last_contact = derived.last_contact(
             impute(tumor["patient__date_of_last_contact"], tumor["patient__date_of_last_contact_precision"]),
-            record_dates[patient_id], death, cut_off,
+            record_dates[patient_id],
+            death,
+            cut_off,
         )
         yield _shape_row(
-            tumor, diagnosis, tumor_surgeries, tumor_events, last_assessment, last_contact, death, cut_off,
+            tumor,
+            diagnosis,
+            tumor_surgeries,
+            tumor_events,
+            last_assessment,
+            last_contact,
+            death,
+            cut_off,
             is_first=first_tumor[patient_id] == tumor["id"],
         )
 
@@ -184,8 +243,15 @@ def _days(start: dt.date, end: dt.date) -> float:
     return float(max((end - start).days, 0))
 
 
-def _competing_risk(origin: dt.date, events: list[tuple[dt.date, str]], event_types, competing_types,
-                    death: dt.date | None, censor_at: dt.date | None, cut_off: dt.date) -> tuple[float, int, float]:
+def _competing_risk(
+    origin: dt.date,
+    events: list[tuple[dt.date, str]],
+    event_types,
+    competing_types,
+    death: dt.date | None,
+    censor_at: dt.date | None,
+    cut_off: dt.date,
+) -> tuple[float, int, float]:
     """Time, status and potential follow-up for one endpoint from `origin`.
 
     Events strictly after the origin count; the first of an event of interest, a competing event, or death
@@ -208,8 +274,14 @@ def _competing_risk(origin: dt.date, events: list[tuple[dt.date, str]], event_ty
     return _days(origin, censor_at or origin), CENSORED, potential
 
 
-def _survival(origin: dt.date, events: list[tuple[dt.date, str]], event_types, death: dt.date | None,
-              censor_at: dt.date | None, cut_off: dt.date) -> tuple[float, int, float]:
+def _survival(
+    origin: dt.date,
+    events: list[tuple[dt.date, str]],
+    event_types,
+    death: dt.date | None,
+    censor_at: dt.date | None,
+    cut_off: dt.date,
+) -> tuple[float, int, float]:
     potential = _days(origin, min(death, cut_off) if death else cut_off)
     for when, event_type in events:
         if when > origin and event_type in event_types and (death is None or when <= death):
@@ -233,8 +305,18 @@ def _size_group(size_mm: int | None, size_code: int | None) -> str | None:
     return None
 
 
-def _shape_row(tumor: dict, diagnosis: dt.date, surgeries, events, last_assessment, last_contact, death,
-               cut_off: dt.date, *, is_first: bool) -> AnalysisRow:
+def _shape_row(
+    tumor: dict,
+    diagnosis: dt.date,
+    surgeries,
+    events,
+    last_assessment,
+    last_contact,
+    death,
+    cut_off: dt.date,
+    *,
+    is_first: bool,
+) -> AnalysisRow:
     birth = impute(tumor["patient__date_of_birth"], tumor["patient__date_of_birth_precision"])
     age = (diagnosis - birth).days / DAYS_PER_YEAR if birth else None
     definitive = derived.definitive_resection(surgeries)
@@ -243,8 +325,13 @@ def _shape_row(tumor: dict, diagnosis: dt.date, surgeries, events, last_assessme
     period_start = diagnosis.year - diagnosis.year % 5
     has_presentation = tumor["presentation__id"] is not None
     systemic = (
-        bool(tumor["presentation__fever"] or tumor["presentation__night_sweats"] or tumor["presentation__weight_loss"])
-        if has_presentation else None
+        bool(
+            tumor["presentation__fever"]
+            or tumor["presentation__night_sweats"]
+            or tumor["presentation__weight_loss"]
+        )
+        if has_presentation
+        else None
     )
 
     endpoints: dict[str, tuple | None] = dict.fromkeys(
@@ -252,21 +339,29 @@ def _shape_row(tumor: dict, diagnosis: dt.date, surgeries, events, last_assessme
     )
     if definitive is not None and not metastatic:
         endpoints["recurrence"] = _competing_risk(
-            definitive.date, events, RECURRENCE_TYPES, NO_TYPES, death, last_assessment, cut_off)
+            definitive.date, events, RECURRENCE_TYPES, NO_TYPES, death, last_assessment, cut_off
+        )
         endpoints["local_recurrence"] = _competing_risk(
-            definitive.date, events, LOCAL_TYPES, DISTANT_TYPES, death, last_assessment, cut_off)
+            definitive.date, events, LOCAL_TYPES, DISTANT_TYPES, death, last_assessment, cut_off
+        )
     if not metastatic:
         endpoints["metastasis"] = _competing_risk(
-            diagnosis, events, DISTANT_TYPES, NO_TYPES, death, last_assessment, cut_off)
+            diagnosis, events, DISTANT_TYPES, NO_TYPES, death, last_assessment, cut_off
+        )
     if is_first:
         endpoints["event_free_survival"] = _survival(
-            diagnosis, events, ANY_EVENT_TYPES, death, last_assessment, cut_off)
+            diagnosis, events, ANY_EVENT_TYPES, death, last_assessment, cut_off
+        )
         endpoints["overall_survival"] = _survival(diagnosis, [], NO_TYPES, death, last_contact, cut_off)
 
     values = {}
     for name, result in endpoints.items():
         time, status, potential = result if result else (None, None, None)
-        values[f"{name}_time"], values[f"{name}_status"], values[f"{name}_potential_time"] = time, status, potential
+        values[f"{name}_time"], values[f"{name}_status"], values[f"{name}_potential_time"] = (
+            time,
+            status,
+            potential,
+        )
 
     return AnalysisRow(
         tumor_id=tumor["id"],

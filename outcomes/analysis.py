@@ -4,6 +4,7 @@ Every report, export, schedule and reminder starts from these rows (DESIGN secti
 days; status is 0 censored, 1 event, 2 competing event; an endpoint a tumor is not at risk for has
 time and status None. Nothing dated after the cut-off counts. Withdrawn consent is excluded.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -73,7 +74,9 @@ class AnalysisRow:
 ANALYSIS_COLUMNS = tuple(f.name for f in fields(AnalysisRow))
 
 
-def analysis_rows(*, cut_off: dt.date | None = None, tumor_ids=None, chunk_size: int = 10000) -> Iterator[AnalysisRow]:
+def analysis_rows(
+    *, cut_off: dt.date | None = None, tumor_ids=None, chunk_size: int = 10000
+) -> Iterator[AnalysisRow]:
     """Stream analysis rows for every tumor (or the given ones: ids or a Tumor queryset) at the cut-off
     date (default today), ordered by patient. Patients are read in batches of `chunk_size`: large enough
     that PostgreSQL's hash joins over the record tables run a few times per registry, not per page."""

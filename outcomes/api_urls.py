@@ -1,4 +1,5 @@
 """REST API routes of the outcomes apps."""
+
 from django.urls import include, path
 
 urlpatterns = [

@@ -4,6 +4,7 @@ A table holds one row for "all" and one per level of the stratum (missing values
 level so that the levels add up to "all", which small-cell suppression relies on). Figures follow
 DESIGN section 6; the estimators are the pure functions of `outcomes.statistics`.
 """
+
 from __future__ import annotations
 
 import math
@@ -13,7 +14,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from outcomes.analysis import CENSORED, COMPETING, ENDPOINTS, EVENT, AnalysisRow
-from registry.vocabularies import FusionStatus, GeneStatus, Margin, SiteGroup, Variant
 from outcomes.statistics import (
     aalen_johansen,
     clark_completeness_index,
@@ -24,6 +24,7 @@ from outcomes.statistics import (
     reverse_km_median_follow_up,
     wilson_interval,
 )
+from registry.vocabularies import FusionStatus, GeneStatus, Margin, SiteGroup, Variant
 
 DAYS_PER_YEAR = 365.25
 HORIZON_YEARS = (1, 2, 5)
@@ -174,7 +175,11 @@ def summarize(time: np.ndarray, status: np.ndarray, potential: np.ndarray, *, co
             row["km"][str(years)] = _interval(km.cumulative_incidence_at(t), low, high)
         else:
             row["km"][str(years)] = _interval(None, None, None)
-    aj = aalen_johansen(time, status, event_code=EVENT, competing_codes=(COMPETING,)) if competing and n else None
+    aj = (
+        aalen_johansen(time, status, event_code=EVENT, competing_codes=(COMPETING,))
+        if competing and n
+        else None
+    )
     row["aj"] = {}
     for years in HORIZON_YEARS:
         t = years * DAYS_PER_YEAR
@@ -187,7 +192,9 @@ def summarize(time: np.ndarray, status: np.ndarray, potential: np.ndarray, *, co
         str(years): int((time >= years * DAYS_PER_YEAR).sum()) for years in AT_RISK_YEARS
     }
     completeness = (
-        clark_completeness_index(np.minimum(time, potential), potential) if n and potential.sum() > 0 else None
+        clark_completeness_index(np.minimum(time, potential), potential)
+        if n and potential.sum() > 0
+        else None
     )
     row["completeness"] = _finite(completeness.index) if completeness else None
     row["curve"] = _curve(km, aj, time, competing=competing)
@@ -248,11 +255,13 @@ def endpoint_table(data: EndpointData, endpoint: str, stratum: Stratum, overall:
     levels = sorted(set(level_of.tolist())) if stratum.name != "all" else []
     for level in levels:
         mask = level_of == level
-        table_rows.append({
-            "level": level,
-            "level_label": level_label(stratum.name, level),
-            **summarize(data.time[mask], data.status[mask], data.potential[mask], competing=competing),
-        })
+        table_rows.append(
+            {
+                "level": level,
+                "level_label": level_label(stratum.name, level),
+                **summarize(data.time[mask], data.status[mask], data.potential[mask], competing=competing),
+            }
+        )
     logrank_p = gray_p = None
     if len(levels) > 1:
         groups = level_of.astype(str)
@@ -270,8 +279,13 @@ def endpoint_table(data: EndpointData, endpoint: str, stratum: Stratum, overall:
     }
 
 
-def outcome_tables(rows: Iterable[AnalysisRow], *, endpoints: Sequence[str] = ENDPOINTS,
-                   strata: Sequence[str] = STRATUM_NAMES, progress=None) -> dict:
+def outcome_tables(
+    rows: Iterable[AnalysisRow],
+    *,
+    endpoints: Sequence[str] = ENDPOINTS,
+    strata: Sequence[str] = STRATUM_NAMES,
+    progress=None,
+) -> dict:
     """Compute every endpoint by every stratum; `progress(done, total)` is called after each table."""
     rows = list(rows)
     chosen = [s for s in STRATA if s.name in strata]

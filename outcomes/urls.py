@@ -1,4 +1,5 @@
 """Outcome pages: dashboard, worklist."""
+
 from django.urls import include, path
 
 urlpatterns = [

@@ -4,6 +4,7 @@ Roles (DESIGN section 10): registrars and registry admins edit everything; coord
 a patient's follow-up and contact fields only; epidemiologists get no admin page of the record at all.
 Every form runs the model's field-keyed clean(), also for inline rows of a parent that is not saved yet.
 """
+
 from __future__ import annotations
 
 from django import forms
@@ -45,8 +46,13 @@ TYPED_DATE = forms.DateInput(format="%Y-%m-%d", attrs={"placeholder": "YYYY-MM-D
 
 # What a coordinator may change on a patient: follow-up and contact details (DESIGN section 10).
 COORDINATOR_PATIENT_FIELDS = (
-    "follow_up_status", "date_of_last_contact", "date_of_last_contact_precision", "phone", "email",
-    "guardian_name", "guardian_phone",
+    "follow_up_status",
+    "date_of_last_contact",
+    "date_of_last_contact_precision",
+    "phone",
+    "email",
+    "guardian_name",
+    "guardian_phone",
 )
 
 
@@ -78,8 +84,11 @@ class RecordForm(forms.ModelForm):
             remapped: dict[str, list] = {}
             for field, field_errors in errors.error_dict.items():
                 if field != NON_FIELD_ERRORS and field not in self.fields:
-                    label = self._meta.model._meta.get_field(field).verbose_name if _is_model_field(
-                        self._meta.model, field) else field
+                    label = (
+                        self._meta.model._meta.get_field(field).verbose_name
+                        if _is_model_field(self._meta.model, field)
+                        else field
+                    )
                     messages_ = [f"{label.capitalize()}: {m}" for e in field_errors for m in e.messages]
                     remapped.setdefault(NON_FIELD_ERRORS, []).extend(messages_)
                 else:
@@ -176,8 +185,10 @@ class MetastaticSitesField(forms.MultipleChoiceField):
 class TumorForm(RecordForm):
     primary_site = forms.ChoiceField(label="Primary site (ICD-O-3 topography)", choices=())
     histology = forms.TypedChoiceField(
-        label="Histology (ICD-O-3)", coerce=int,
-        choices=[(IMT_HISTOLOGY, "8825 Inflammatory myofibroblastic tumor")], initial=IMT_HISTOLOGY,
+        label="Histology (ICD-O-3)",
+        coerce=int,
+        choices=[(IMT_HISTOLOGY, "8825 Inflammatory myofibroblastic tumor")],
+        initial=IMT_HISTOLOGY,
     )
 
     def __init__(self, *args, **kwargs):
@@ -193,13 +204,16 @@ class DiseaseEventForm(RecordForm):
 # Inlines of the tumor page
 # ------------------------------------------------------------------------------------------------
 
+
 class PresentationInline(RecordInline, admin.StackedInline):
     model = Presentation
     fieldsets = (
         (None, {"fields": ("detection",)}),
         ("Symptoms at diagnosis", {"fields": (Presentation.SYMPTOM_FIELDS,)}),
-        ("Inflammatory laboratory picture", {"fields": (("crp_mg_l", "esr_mm_h", "hemoglobin_g_dl",
-                                                          "platelets_10e9_l"),)}),
+        (
+            "Inflammatory laboratory picture",
+            {"fields": (("crp_mg_l", "esr_mm_h", "hemoglobin_g_dl", "platelets_10e9_l"),)},
+        ),
     )
 
 
@@ -210,8 +224,17 @@ class SurgeryInline(RecordInline, admin.TabularInline):
 
 class MolecularTestInline(RecordInline, admin.TabularInline):
     model = MolecularTest
-    fields = ("specimen_date", "specimen_date_precision", "gene", "method", "ihc_clone", "result",
-              "nuclei_counted", "nuclei_rearranged", "fusion_partner")
+    fields = (
+        "specimen_date",
+        "specimen_date_precision",
+        "gene",
+        "method",
+        "ihc_clone",
+        "result",
+        "nuclei_counted",
+        "nuclei_rearranged",
+        "fusion_partner",
+    )
 
     class Media:
         css = {"all": ("registry/admin/molecular_tests_inline.css",)}
@@ -219,8 +242,17 @@ class MolecularTestInline(RecordInline, admin.TabularInline):
 
 class TreatmentInline(RecordInline, admin.TabularInline):
     model = Treatment
-    fields = ("category", "agent", "start_date", "start_date_precision", "end_date", "end_date_precision",
-              "intent", "end_reason", "best_response")
+    fields = (
+        "category",
+        "agent",
+        "start_date",
+        "start_date_precision",
+        "end_date",
+        "end_date_precision",
+        "intent",
+        "end_reason",
+        "best_response",
+    )
 
 
 class ImagingStudyInline(RecordInline, admin.TabularInline):
@@ -239,8 +271,16 @@ class DiseaseEventInline(RecordInline, admin.TabularInline):
 class TumorInline(RecordInline, admin.TabularInline):
     model = Tumor
     form = TumorForm
-    fields = ("date_of_diagnosis", "date_of_diagnosis_precision", "primary_site", "histology", "behavior",
-              "variant", "size_mm", "size_code")
+    fields = (
+        "date_of_diagnosis",
+        "date_of_diagnosis_precision",
+        "primary_site",
+        "histology",
+        "behavior",
+        "variant",
+        "size_mm",
+        "size_code",
+    )
     show_change_link = True
 
 
@@ -255,8 +295,12 @@ class FindingInline(admin.TabularInline):
     verbose_name_plural = "Data-quality findings (open and acknowledged)"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).exclude(state=FindingState.RESOLVED).select_related(
-            "tumor__patient")
+        return (
+            super()
+            .get_queryset(request)
+            .exclude(state=FindingState.RESOLVED)
+            .select_related("tumor__patient")
+        )
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -266,7 +310,9 @@ class FindingInline(admin.TabularInline):
 
     @admin.display(description="")
     def finding_link(self, finding):
-        return format_html('<a href="{}">open</a>', reverse("admin:quality_finding_change", args=[finding.pk]))
+        return format_html(
+            '<a href="{}">open</a>', reverse("admin:quality_finding_change", args=[finding.pk])
+        )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -314,13 +360,29 @@ class AssignCoordinatorForm(forms.Form):
 
 @admin.register(Patient)
 class PatientAdmin(RecordAdminMixin, AuditHistoryAdmin):
-    list_display = ("registry_number_display", "last_name", "first_name", "medical_record_number",
-                    "institution", "vital_status", "follow_up_status", "consent_status", "coordinator",
-                    "open_findings")
+    list_display = (
+        "registry_number_display",
+        "last_name",
+        "first_name",
+        "medical_record_number",
+        "institution",
+        "vital_status",
+        "follow_up_status",
+        "consent_status",
+        "coordinator",
+        "open_findings",
+    )
     list_display_links = ("registry_number_display", "last_name")
     list_select_related = ("institution", "coordinator")
-    list_filter = ("tumors__site_group", "tumors__alk_status", "vital_status", "follow_up_status",
-                   "consent_status", "institution", "coordinator")
+    list_filter = (
+        "tumors__site_group",
+        "tumors__alk_status",
+        "vital_status",
+        "follow_up_status",
+        "consent_status",
+        "institution",
+        "coordinator",
+    )
     ordering = ("registry_number",)
     search_fields = ("=registry_number", "medical_record_number", "last_name", "first_name")
     autocomplete_fields = ("institution",)
@@ -328,13 +390,37 @@ class PatientAdmin(RecordAdminMixin, AuditHistoryAdmin):
     inlines = (TumorInline, FindingInline)
     actions = ("assign_coordinator",)
     fieldsets = (
-        ("Identity", {"fields": ("registry_number_display", ("institution", "medical_record_number"),
-                                 ("source_registry", "source_patient_id"), ("last_name", "first_name"),
-                                 ("date_of_birth", "date_of_birth_precision"), "sex", "race", "hispanic_origin")}),
-        ("Vital status", {"fields": ("vital_status", ("date_of_death", "date_of_death_precision"),
-                                     "cause_of_death")}),
-        ("Follow-up", {"fields": (("date_of_last_contact", "date_of_last_contact_precision"), "last_contact",
-                                  "follow_up_status", "consent_status", "coordinator")}),
+        (
+            "Identity",
+            {
+                "fields": (
+                    "registry_number_display",
+                    ("institution", "medical_record_number"),
+                    ("source_registry", "source_patient_id"),
+                    ("last_name", "first_name"),
+                    ("date_of_birth", "date_of_birth_precision"),
+                    "sex",
+                    "race",
+                    "hispanic_origin",
+                )
+            },
+        ),
+        (
+            "Vital status",
+            {"fields": ("vital_status", ("date_of_death", "date_of_death_precision"), "cause_of_death")},
+        ),
+        (
+            "Follow-up",
+            {
+                "fields": (
+                    ("date_of_last_contact", "date_of_last_contact_precision"),
+                    "last_contact",
+                    "follow_up_status",
+                    "consent_status",
+                    "coordinator",
+                )
+            },
+        ),
         ("Contact details", {"fields": (("phone", "email"), ("guardian_name", "guardian_phone"))}),
     )
 
@@ -343,8 +429,12 @@ class PatientAdmin(RecordAdminMixin, AuditHistoryAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         if is_coordinator_only(request.user):
-            every = [name for fieldset in self.fieldsets for row in fieldset[1]["fields"]
-                     for name in (row if isinstance(row, tuple) else (row,))]
+            every = [
+                name
+                for fieldset in self.fieldsets
+                for row in fieldset[1]["fields"]
+                for name in (row if isinstance(row, tuple) else (row,))
+            ]
             return [name for name in every if name not in COORDINATOR_PATIENT_FIELDS]
         return self.readonly_fields
 
@@ -362,8 +452,13 @@ class PatientAdmin(RecordAdminMixin, AuditHistoryAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_urls(self):
-        own = [path("coordinator-autocomplete/", self.admin_site.admin_view(self.coordinator_autocomplete_view),
-                    name="registry_patient_coordinator_autocomplete")]
+        own = [
+            path(
+                "coordinator-autocomplete/",
+                self.admin_site.admin_view(self.coordinator_autocomplete_view),
+                name="registry_patient_coordinator_autocomplete",
+            )
+        ]
         return own + super().get_urls()
 
     def coordinator_autocomplete_view(self, request):
@@ -378,16 +473,24 @@ class PatientAdmin(RecordAdminMixin, AuditHistoryAdmin):
             page = 1
         users = coordinator_choices()
         for word in term.split():
-            users = users.filter(Q(username__icontains=word) | Q(first_name__icontains=word)
-                                 | Q(last_name__icontains=word))
+            users = users.filter(
+                Q(username__icontains=word) | Q(first_name__icontains=word) | Q(last_name__icontains=word)
+            )
         start = (page - 1) * COORDINATOR_AUTOCOMPLETE_PAGE
-        rows = list(users.only("id", "username", "first_name", "last_name")[
-            start:start + COORDINATOR_AUTOCOMPLETE_PAGE + 1])
-        return JsonResponse({
-            "results": [{"id": str(user.pk), "text": coordinator_label(user)}
-                        for user in rows[:COORDINATOR_AUTOCOMPLETE_PAGE]],
-            "pagination": {"more": len(rows) > COORDINATOR_AUTOCOMPLETE_PAGE},
-        })
+        rows = list(
+            users.only("id", "username", "first_name", "last_name")[
+                start : start + COORDINATOR_AUTOCOMPLETE_PAGE + 1
+            ]
+        )
+        return JsonResponse(
+            {
+                "results": [
+                    {"id": str(user.pk), "text": coordinator_label(user)}
+                    for user in rows[:COORDINATOR_AUTOCOMPLETE_PAGE]
+                ],
+                "pagination": {"more": len(rows) > COORDINATOR_AUTOCOMPLETE_PAGE},
+            }
+        )
 
     @admin.display(description="registry number", ordering="registry_number")
     def registry_number_display(self, patient):
@@ -404,27 +507,33 @@ class PatientAdmin(RecordAdminMixin, AuditHistoryAdmin):
             if form.is_valid():
                 changed = patients_assign_coordinator(
                     patient_ids=queryset.values_list("pk", flat=True),
-                    coordinator=form.cleaned_data["coordinator"], changed_by=request.user,
+                    coordinator=form.cleaned_data["coordinator"],
+                    changed_by=request.user,
                 )
                 self.message_user(request, f"Coordinator assigned to {changed} patients.", messages.SUCCESS)
                 return None
         else:
             form = AssignCoordinatorForm(admin_site=self.admin_site)
-        return TemplateResponse(request, "admin/registry/patient/assign_coordinator.html", {
-            **self.admin_site.each_context(request),
-            "title": "Assign a coordinator",
-            "form": form,
-            "media": self.media + form.media,
-            "patients": queryset.select_related(None).only("registry_number"),
-            "count": queryset.count(),
-            "opts": self.model._meta,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-        })
+        return TemplateResponse(
+            request,
+            "admin/registry/patient/assign_coordinator.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Assign a coordinator",
+                "form": form,
+                "media": self.media + form.media,
+                "patients": queryset.select_related(None).only("registry_number"),
+                "count": queryset.count(),
+                "opts": self.model._meta,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
 
 
 # ------------------------------------------------------------------------------------------------
 # Tumor
 # ------------------------------------------------------------------------------------------------
+
 
 class MarginFilter(admin.SimpleListFilter):
     """The margin NAACCR 1320 reports: of the definitive resection, else of the last resection."""
@@ -446,28 +555,81 @@ class MarginFilter(admin.SimpleListFilter):
 @admin.register(Tumor)
 class TumorAdmin(RecordAdminMixin, AuditHistoryAdmin):
     form = TumorForm
-    list_display = ("__str__", "patient_number", "date_of_diagnosis", "age_at_diagnosis", "primary_site",
-                    "site_group", "alk_status", "margin", "last_disease_assessment", "open_findings")
-    list_select_related = ("patient",)
-    list_filter = ("site_group", "alk_status", MarginFilter, "patient__vital_status",
-                   "patient__follow_up_status", "patient__consent_status", "patient__institution",
-                   "patient__coordinator")
-    search_fields = ("=patient__registry_number", "patient__medical_record_number", "patient__last_name",
-                     "patient__first_name")
-    autocomplete_fields = ("patient",)
-    readonly_fields = ("site_group", "alk_status", "ros1_status", "ntrk_status", "fusion_status",
-                       "definitive_resection", "last_disease_assessment")
-    fieldsets = (
-        (None, {"fields": ("patient", ("date_of_diagnosis", "date_of_diagnosis_precision"), "basis_of_diagnosis",
-                           "sequence_number")}),
-        ("Primary site and histology", {"fields": ("primary_site", "site_group", "laterality",
-                                                   ("histology", "behavior"), "variant")}),
-        ("Extent", {"fields": (("size_mm", "size_code"), "multifocal", "metastatic_at_diagnosis")}),
-        ("Derived", {"fields": (("alk_status", "ros1_status", "ntrk_status", "fusion_status"),
-                                "definitive_resection", "last_disease_assessment")}),
+    list_display = (
+        "__str__",
+        "patient_number",
+        "date_of_diagnosis",
+        "age_at_diagnosis",
+        "primary_site",
+        "site_group",
+        "alk_status",
+        "margin",
+        "last_disease_assessment",
+        "open_findings",
     )
-    inlines = (PresentationInline, SurgeryInline, MolecularTestInline, TreatmentInline, ImagingStudyInline,
-               DiseaseEventInline)
+    list_select_related = ("patient",)
+    list_filter = (
+        "site_group",
+        "alk_status",
+        MarginFilter,
+        "patient__vital_status",
+        "patient__follow_up_status",
+        "patient__consent_status",
+        "patient__institution",
+        "patient__coordinator",
+    )
+    search_fields = (
+        "=patient__registry_number",
+        "patient__medical_record_number",
+        "patient__last_name",
+        "patient__first_name",
+    )
+    autocomplete_fields = ("patient",)
+    readonly_fields = (
+        "site_group",
+        "alk_status",
+        "ros1_status",
+        "ntrk_status",
+        "fusion_status",
+        "definitive_resection",
+        "last_disease_assessment",
+    )
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "patient",
+                    ("date_of_diagnosis", "date_of_diagnosis_precision"),
+                    "basis_of_diagnosis",
+                    "sequence_number",
+                )
+            },
+        ),
+        (
+            "Primary site and histology",
+            {"fields": ("primary_site", "site_group", "laterality", ("histology", "behavior"), "variant")},
+        ),
+        ("Extent", {"fields": (("size_mm", "size_code"), "multifocal", "metastatic_at_diagnosis")}),
+        (
+            "Derived",
+            {
+                "fields": (
+                    ("alk_status", "ros1_status", "ntrk_status", "fusion_status"),
+                    "definitive_resection",
+                    "last_disease_assessment",
+                )
+            },
+        ),
+    )
+    inlines = (
+        PresentationInline,
+        SurgeryInline,
+        MolecularTestInline,
+        TreatmentInline,
+        ImagingStudyInline,
+        DiseaseEventInline,
+    )
 
     def get_queryset(self, request):
         return lists.tumor_list(super().get_queryset(request))
@@ -499,6 +661,7 @@ class TumorAdmin(RecordAdminMixin, AuditHistoryAdmin):
 # The tumor's records on their own pages (history, autocomplete, the coordinator's imaging entry)
 # ------------------------------------------------------------------------------------------------
 
+
 class TumorRecordAdmin(RecordAdminMixin, AuditHistoryAdmin):
     list_select_related = ("tumor__patient",)
     autocomplete_fields = ("tumor",)
@@ -510,9 +673,13 @@ class TumorRecordAdmin(RecordAdminMixin, AuditHistoryAdmin):
 
 
 class ImagingImportForm(forms.Form):
-    file = forms.FileField(label="CSV or XLSX file", help_text=(
-        "Header row: registry_number, tumor_record_number (optional with one tumor), date (YYYY-MM-DD, "
-        "YYYY-MM or YYYY), purpose, modality, region (optional), result (optional); codes or labels."))
+    file = forms.FileField(
+        label="CSV or XLSX file",
+        help_text=(
+            "Header row: registry_number, tumor_record_number (optional with one tumor), date (YYYY-MM-DD, "
+            "YYYY-MM or YYYY), purpose, modality, region (optional), result (optional); codes or labels."
+        ),
+    )
 
 
 @admin.register(ImagingStudy)
@@ -523,7 +690,9 @@ class ImagingStudyAdmin(TumorRecordAdmin):
     change_list_template = "admin/registry/imagingstudy/change_list.html"
 
     def get_urls(self):
-        own = [path("import/", self.admin_site.admin_view(self.import_view), name="registry_imagingstudy_import")]
+        own = [
+            path("import/", self.admin_site.admin_view(self.import_view), name="registry_imagingstudy_import")
+        ]
         return own + super().get_urls()
 
     def import_view(self, request):
@@ -539,14 +708,21 @@ class ImagingStudyAdmin(TumorRecordAdmin):
             if form.is_valid():
                 dry_run = "import" not in request.POST
                 try:
-                    report = imaging_import(data=form.cleaned_data["file"].read(), user=request.user,
-                                            dry_run=dry_run)
+                    report = imaging_import(
+                        data=form.cleaned_data["file"].read(), user=request.user, dry_run=dry_run
+                    )
                 except ImagingTableError as error:
                     file_error = f"{error} Nothing was written."
                 if report and report.written:
                     self.message_user(request, report.summary(), messages.SUCCESS)
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
-                   "report": report, "file_error": file_error, "title": "Import imaging studies"}
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "form": form,
+            "report": report,
+            "file_error": file_error,
+            "title": "Import imaging studies",
+        }
         return TemplateResponse(request, "admin/registry/imagingstudy/import.html", context)
 
     def changelist_view(self, request, extra_context=None):
@@ -561,9 +737,17 @@ class ImagingStudyAdmin(TumorRecordAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         # The finding page carries the button that creates the event (registrar and admin only).
-        finding = Finding.objects.filter(
-            rule=Rule.IMAGING_EVENT_NOT_RECORDED, imaging_study_id=object_id, state=FindingState.OPEN,
-        ).only("pk").first() if str(object_id).isdigit() else None
+        finding = (
+            Finding.objects.filter(
+                rule=Rule.IMAGING_EVENT_NOT_RECORDED,
+                imaging_study_id=object_id,
+                state=FindingState.OPEN,
+            )
+            .only("pk")
+            .first()
+            if str(object_id).isdigit()
+            else None
+        )
         extra_context = {**(extra_context or {}), "unrecorded_event_finding": finding}
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -611,11 +795,26 @@ class InstitutionAdmin(admin.ModelAdmin):
 class ImportReviewAdmin(admin.ModelAdmin):
     """The NAACCR import's review list (8825/3): read-only; a registrar can reject an entry."""
 
-    list_display = ("source_registry", "source_patient_id", "source_tumor_record_number", "reason", "status",
-                    "created_at")
+    list_display = (
+        "source_registry",
+        "source_patient_id",
+        "source_tumor_record_number",
+        "reason",
+        "status",
+        "created_at",
+    )
     list_filter = ("status", "source_registry")
-    readonly_fields = ("source_registry", "source_patient_id", "source_tumor_record_number", "reason", "items",
-                       "status", "created_at", "decided_by", "decided_at")
+    readonly_fields = (
+        "source_registry",
+        "source_patient_id",
+        "source_tumor_record_number",
+        "reason",
+        "items",
+        "status",
+        "created_at",
+        "decided_by",
+        "decided_at",
+    )
     actions = ("reject",)
 
     def has_add_permission(self, request) -> bool:
@@ -628,5 +827,7 @@ class ImportReviewAdmin(admin.ModelAdmin):
     def reject(self, request, queryset) -> None:
         from registry.imports.reviews import import_reviews_reject
 
-        count = import_reviews_reject(review_ids=list(queryset.values_list("pk", flat=True)), user=request.user)
+        count = import_reviews_reject(
+            review_ids=list(queryset.values_list("pk", flat=True)), user=request.user
+        )
         self.message_user(request, f"{count} review entries rejected.", messages.SUCCESS)

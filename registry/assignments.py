@@ -1,4 +1,5 @@
 """Bulk assignment of a coordinator to patients, with history (the registry admin's "new center" step)."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -18,7 +19,9 @@ def patients_assign_coordinator(*, patient_ids: Iterable[int], coordinator, chan
         for patient in patients:
             patient.coordinator = coordinator
         if patients:
-            bulk_update_with_history(patients, Patient, ["coordinator"], batch_size=500, default_user=changed_by)
+            bulk_update_with_history(
+                patients, Patient, ["coordinator"], batch_size=500, default_user=changed_by
+            )
             changed = [p.pk for p in patients]
             # bulk_update sends no signals: bring findings ("no coordinator") up to date ourselves.
             transaction.on_commit(lambda: record_changed(patient_ids=changed))

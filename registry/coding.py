@@ -3,6 +3,7 @@
 Rows of the site-group table are tried in order; the first range holding a code decides its group,
 so specific ranges (C41.0-C41.1 head and neck) stand before the general ones (the rest of C40-C41).
 """
+
 from __future__ import annotations
 
 import csv

@@ -1,4 +1,5 @@
 """Clinical dates with a precision (day, month or year), their bounds and analysis imputation."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -3,6 +3,7 @@
 
 Only the record (`registry` models) is read from the replica: tables the same job writes and reads back
 (surrogate keys, export log, reports) stay on the primary, so replication lag cannot hide a fresh row."""
+
 from __future__ import annotations
 
 import threading

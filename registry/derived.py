@@ -3,6 +3,7 @@
 These are the single definitions every other part uses (admin columns, analysis rows, surveillance,
 exports). They take plain values so the analysis selector can call them on streamed rows.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,13 +11,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from registry.vocabularies import (
+    KINASE_FUSION_GENES,
+    NTRK_GENES,
+    SCREENING_METHODS,
     FusionStatus,
     Gene,
     GeneStatus,
-    KINASE_FUSION_GENES,
     Margin,
-    NTRK_GENES,
-    SCREENING_METHODS,
     SurgeryExtent,
     TestResult,
 )
@@ -125,7 +126,8 @@ def latest(dates: Iterable[dt.date | None]) -> dt.date | None:
 
 
 def last_disease_assessment(
-    imaging_with_result: Iterable[dt.date | None], event_dates: Iterable[dt.date | None],
+    imaging_with_result: Iterable[dt.date | None],
+    event_dates: Iterable[dt.date | None],
     cut_off: dt.date | None = None,
 ) -> dt.date | None:
     """Per tumor: the latest imaging study with a result, or event, up to the cut-off."""
@@ -136,8 +138,10 @@ def last_disease_assessment(
 
 
 def last_contact(
-    recorded_last_contact: dt.date | None, record_dates: Iterable[dt.date | None],
-    death: dt.date | None, cut_off: dt.date | None = None,
+    recorded_last_contact: dt.date | None,
+    record_dates: Iterable[dt.date | None],
+    death: dt.date | None,
+    cut_off: dt.date | None = None,
 ) -> dt.date | None:
     """Per patient: the latest of last contact, any dated record, and death, up to the cut-off."""
     dates = [recorded_last_contact, death, *record_dates]

@@ -3,6 +3,7 @@
 django-simple-history's per-version page saves a POSTed form after checking only view-or-change
 permission, which would let a view-only role (a coordinator on a tumor) change the record, or revert a
 withdrawn consent. In this registry history is read-only: a correction is a new, attributed edit."""
+
 from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
 

@@ -1,5 +1,6 @@
 """Querysets for the registrar's lists (admin changelists and the record API): each owns its joins and
 annotations so a page of rows costs the same few queries whatever its length."""
+
 from __future__ import annotations
 
 from django.db.models import Count, F, OuterRef, QuerySet, Subquery
@@ -15,7 +16,10 @@ def open_finding_count(owner: str = "patient") -> Coalesce:
     COUNT(*) can drop it."""
     counted = (
         Finding.objects.filter(**{owner: OuterRef("pk")}, state=FindingState.OPEN)
-        .order_by().values(owner).annotate(open=Count("pk")).values("open")
+        .order_by()
+        .values(owner)
+        .annotate(open=Count("pk"))
+        .values("open")
     )
     return Coalesce(Subquery(counted), 0)
 
@@ -23,15 +27,19 @@ def open_finding_count(owner: str = "patient") -> Coalesce:
 def margin_of_record() -> Coalesce:
     """The margin NAACCR 1320 reports: of the definitive resection, else of the last resection."""
     last_resection = Subquery(
-        Surgery.objects.filter(tumor=OuterRef("pk")).exclude(extent=SurgeryExtent.BIOPSY)
-        .order_by("-date", "-id").values("margin")[:1]
+        Surgery.objects.filter(tumor=OuterRef("pk"))
+        .exclude(extent=SurgeryExtent.BIOPSY)
+        .order_by("-date", "-id")
+        .values("margin")[:1]
     )
     return Coalesce(F("definitive_resection__margin"), last_resection)
 
 
 def patient_list(queryset: QuerySet | None = None) -> QuerySet:
     queryset = Patient.objects.all() if queryset is None else queryset
-    return queryset.select_related("institution", "coordinator").annotate(open_finding_count=open_finding_count())
+    return queryset.select_related("institution", "coordinator").annotate(
+        open_finding_count=open_finding_count()
+    )
 
 
 def tumor_list(queryset: QuerySet | None = None) -> QuerySet:
@@ -49,8 +57,11 @@ def tumor_records(queryset: QuerySet | None = None, *, with_imaging: bool = True
     if with_imaging:
         return queryset.prefetch_related(*records, "imaging_studies")
     imaging_count = (
-        ImagingStudy.objects.filter(tumor=OuterRef("pk")).order_by().values("tumor")
-        .annotate(n=Count("pk")).values("n")
+        ImagingStudy.objects.filter(tumor=OuterRef("pk"))
+        .order_by()
+        .values("tumor")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
     return queryset.prefetch_related(*records).annotate(imaging_count=Coalesce(Subquery(imaging_count), 0))
 

@@ -5,6 +5,7 @@ check constraints; rules that span tables live in `registry.validation` and are 
 Derived columns (site group, gene status, definitive resection, follow-up dates) are refreshed by
 `registry.services.tumor_refresh_derived` and never edited by hand.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -18,9 +19,10 @@ from registry import validation
 from registry.coding import normalize_topography, site_group_for
 from registry.dates import DAYS_PER_YEAR, PartialDate, impute, normalize
 from registry.vocabularies import (
+    IMT_HISTOLOGY,
     Agent,
-    Behavior,
     BasisOfDiagnosis,
+    Behavior,
     CauseOfDeath,
     ConsentStatus,
     DatePrecision,
@@ -38,7 +40,6 @@ from registry.vocabularies import (
     ImagingPurpose,
     ImagingRegion,
     ImagingResult,
-    IMT_HISTOLOGY,
     Laterality,
     Margin,
     Modality,
@@ -175,9 +176,7 @@ class Patient(models.Model):
                 name="patient_source_id_unique",
             ),
             choice_constraint("patient", "sex", Sex),
-            models.CheckConstraint(
-                condition=Q(race="") | Q(race__in=Race.values), name="patient_race_valid"
-            ),
+            models.CheckConstraint(condition=Q(race="") | Q(race__in=Race.values), name="patient_race_valid"),
             models.CheckConstraint(
                 condition=Q(hispanic_origin="") | Q(hispanic_origin__in=HispanicOrigin.values),
                 name="patient_hispanic_origin_valid",
@@ -238,8 +237,12 @@ class Patient(models.Model):
             from registry.services import allocate_registry_numbers
 
             self.registry_number = allocate_registry_numbers(1)[0]
-        self.date_of_birth = normalize(self.date_of_birth, self.date_of_birth_precision) if self.date_of_birth else None
-        self.date_of_death = normalize(self.date_of_death, self.date_of_death_precision) if self.date_of_death else None
+        self.date_of_birth = (
+            normalize(self.date_of_birth, self.date_of_birth_precision) if self.date_of_birth else None
+        )
+        self.date_of_death = (
+            normalize(self.date_of_death, self.date_of_death_precision) if self.date_of_death else None
+        )
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
@@ -252,11 +255,16 @@ class Tumor(models.Model):
         editable=False, help_text="NAACCR 60: order of this patient's tumors in the registry."
     )
     source_tumor_record_number = models.CharField(
-        max_length=4, null=True, blank=True, editable=False,
+        max_length=4,
+        null=True,
+        blank=True,
+        editable=False,
         help_text="NAACCR 60 in the source registry's file this tumor was imported from.",
     )
     sequence_number = models.CharField(
-        "sequence number (NAACCR 380)", max_length=2, default="60",
+        "sequence number (NAACCR 380)",
+        max_length=2,
+        default="60",
         help_text="60-87 for non-malignant (behavior /1) tumors; 00-35 for malignant.",
     )
     date_of_diagnosis = models.DateField()
@@ -279,10 +287,22 @@ class Tumor(models.Model):
     multifocal = models.BooleanField(default=False)
     metastatic_at_diagnosis = models.BooleanField(default=False)
     # Derived by registry.services.tumor_refresh_derived.
-    alk_status = models.CharField("ALK status", max_length=16, choices=GeneStatus.choices, default=GeneStatus.UNKNOWN, editable=False)
-    ros1_status = models.CharField("ROS1 status", max_length=16, choices=GeneStatus.choices, default=GeneStatus.UNKNOWN, editable=False)
-    ntrk_status = models.CharField("NTRK status", max_length=16, choices=GeneStatus.choices, default=GeneStatus.UNKNOWN, editable=False)
-    fusion_status = models.CharField("any kinase fusion", max_length=8, choices=FusionStatus.choices, default=FusionStatus.UNKNOWN, editable=False)
+    alk_status = models.CharField(
+        "ALK status", max_length=16, choices=GeneStatus.choices, default=GeneStatus.UNKNOWN, editable=False
+    )
+    ros1_status = models.CharField(
+        "ROS1 status", max_length=16, choices=GeneStatus.choices, default=GeneStatus.UNKNOWN, editable=False
+    )
+    ntrk_status = models.CharField(
+        "NTRK status", max_length=16, choices=GeneStatus.choices, default=GeneStatus.UNKNOWN, editable=False
+    )
+    fusion_status = models.CharField(
+        "any kinase fusion",
+        max_length=8,
+        choices=FusionStatus.choices,
+        default=FusionStatus.UNKNOWN,
+        editable=False,
+    )
     definitive_resection = models.ForeignKey(
         "Surgery", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
@@ -292,15 +312,23 @@ class Tumor(models.Model):
 
     history = HistoricalRecords(
         excluded_fields=[
-            "site_group", "alk_status", "ros1_status", "ntrk_status", "fusion_status",
-            "definitive_resection", "last_disease_assessment", "updated_at",
+            "site_group",
+            "alk_status",
+            "ros1_status",
+            "ntrk_status",
+            "fusion_status",
+            "definitive_resection",
+            "last_disease_assessment",
+            "updated_at",
         ]
     )
 
     class Meta:
         ordering = ["patient__registry_number", "tumor_record_number"]
         constraints = [
-            models.UniqueConstraint(fields=["patient", "tumor_record_number"], name="tumor_record_number_unique"),
+            models.UniqueConstraint(
+                fields=["patient", "tumor_record_number"], name="tumor_record_number_unique"
+            ),
             models.UniqueConstraint(
                 fields=["patient", "source_tumor_record_number"],
                 condition=Q(source_tumor_record_number__isnull=False),
@@ -400,14 +428,25 @@ class Presentation(models.Model):
     other_symptom = models.BooleanField(default=False)
     crp_mg_l = models.DecimalField("CRP (mg/L)", max_digits=6, decimal_places=1, null=True, blank=True)
     esr_mm_h = models.PositiveSmallIntegerField("ESR (mm/h)", null=True, blank=True)
-    hemoglobin_g_dl = models.DecimalField("hemoglobin (g/dL)", max_digits=4, decimal_places=1, null=True, blank=True)
+    hemoglobin_g_dl = models.DecimalField(
+        "hemoglobin (g/dL)", max_digits=4, decimal_places=1, null=True, blank=True
+    )
     platelets_10e9_l = models.PositiveIntegerField("platelet count (10^9/L)", null=True, blank=True)
 
     history = HistoricalRecords()
 
     SYMPTOM_FIELDS = (
-        "fever", "night_sweats", "weight_loss", "cough", "dyspnea", "abdominal_pain", "obstruction",
-        "gastrointestinal_bleeding", "hematuria", "palpable_mass", "other_symptom",
+        "fever",
+        "night_sweats",
+        "weight_loss",
+        "cough",
+        "dyspnea",
+        "abdominal_pain",
+        "obstruction",
+        "gastrointestinal_bleeding",
+        "hematuria",
+        "palpable_mass",
+        "other_symptom",
     )
 
     class Meta:
@@ -417,7 +456,8 @@ class Presentation(models.Model):
                 condition=Q(crp_mg_l__isnull=True) | Q(crp_mg_l__gte=0), name="presentation_crp_nonnegative"
             ),
             models.CheckConstraint(
-                condition=Q(hemoglobin_g_dl__isnull=True) | (Q(hemoglobin_g_dl__gt=0) & Q(hemoglobin_g_dl__lt=30)),
+                condition=Q(hemoglobin_g_dl__isnull=True)
+                | (Q(hemoglobin_g_dl__gt=0) & Q(hemoglobin_g_dl__lt=30)),
                 name="presentation_hemoglobin_range",
             ),
         ]
@@ -440,7 +480,10 @@ class Surgery(models.Model):
     date_precision = precision_field("date precision")
     extent = models.CharField(max_length=12, choices=SurgeryExtent.choices)
     margin = models.CharField(
-        "residual tumor (margin)", max_length=2, choices=Margin.choices, blank=True,
+        "residual tumor (margin)",
+        max_length=2,
+        choices=Margin.choices,
+        blank=True,
         help_text="Required for resections, empty for a biopsy.",
     )
 
@@ -502,7 +545,8 @@ class MolecularTest(models.Model):
             choice_constraint("moleculartest", "result", TestResult),
             choice_constraint("moleculartest", "specimen_date_precision", DatePrecision),
             models.CheckConstraint(
-                condition=Q(ihc_clone="") | Q(ihc_clone__in=IhcClone.values), name="moleculartest_ihc_clone_valid"
+                condition=Q(ihc_clone="") | Q(ihc_clone__in=IhcClone.values),
+                name="moleculartest_ihc_clone_valid",
             ),
             models.CheckConstraint(
                 condition=Q(fusion_partner="") | Q(fusion_partner__in=FusionPartner.values),
@@ -544,7 +588,9 @@ class Treatment(models.Model):
     end_date_precision = precision_field("end date precision")
     intent = models.CharField(max_length=12, choices=TreatmentIntent.choices, blank=True)
     end_reason = models.CharField(max_length=16, choices=EndReason.choices, blank=True)
-    best_response = models.CharField("best response (RECIST)", max_length=2, choices=Response.choices, blank=True)
+    best_response = models.CharField(
+        "best response (RECIST)", max_length=2, choices=Response.choices, blank=True
+    )
 
     history = HistoricalRecords()
 
@@ -554,12 +600,15 @@ class Treatment(models.Model):
             choice_constraint("treatment", "category", TreatmentCategory),
             choice_constraint("treatment", "start_date_precision", DatePrecision),
             choice_constraint("treatment", "end_date_precision", DatePrecision),
-            models.CheckConstraint(condition=Q(agent="") | Q(agent__in=Agent.values), name="treatment_agent_valid"),
+            models.CheckConstraint(
+                condition=Q(agent="") | Q(agent__in=Agent.values), name="treatment_agent_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(intent="") | Q(intent__in=TreatmentIntent.values), name="treatment_intent_valid"
             ),
             models.CheckConstraint(
-                condition=Q(end_reason="") | Q(end_reason__in=EndReason.values), name="treatment_end_reason_valid"
+                condition=Q(end_reason="") | Q(end_reason__in=EndReason.values),
+                name="treatment_end_reason_valid",
             ),
             models.CheckConstraint(
                 condition=Q(best_response="") | Q(best_response__in=Response.values),
@@ -591,7 +640,9 @@ class ImagingStudy(models.Model):
     date_precision = precision_field("date precision")
     purpose = models.CharField(max_length=12, choices=ImagingPurpose.choices)
     modality = models.CharField(max_length=12, choices=Modality.choices)
-    region = models.CharField(max_length=16, choices=ImagingRegion.choices, default=ImagingRegion.PRIMARY_SITE)
+    region = models.CharField(
+        max_length=16, choices=ImagingRegion.choices, default=ImagingRegion.PRIMARY_SITE
+    )
     result = models.CharField(max_length=20, choices=ImagingResult.choices, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -660,7 +711,6 @@ class DiseaseEvent(models.Model):
         validation.raise_errors(validation.event_errors(self))
 
 
-
 class ImportReviewStatus(models.TextChoices):
     OPEN = "open", "Open"
     ACCEPTED = "accepted", "Accepted"
@@ -679,7 +729,9 @@ class ImportReview(models.Model):
     source_tumor_record_number = models.CharField(max_length=4)
     reason = models.CharField(max_length=200)
     items = models.JSONField(default=dict, help_text="Raw NAACCR items: {'patient': {...}, 'tumor': {...}}.")
-    status = models.CharField(max_length=10, choices=ImportReviewStatus.choices, default=ImportReviewStatus.OPEN)
+    status = models.CharField(
+        max_length=10, choices=ImportReviewStatus.choices, default=ImportReviewStatus.OPEN
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

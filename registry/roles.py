@@ -3,6 +3,7 @@
 `ensure_roles()` runs after every `migrate` (post_migrate), so groups exist with their permissions on a
 fresh database and after test flushes. Later apps add their permissions to ROLE_PERMISSIONS.
 """
+
 from __future__ import annotations
 
 import logging
@@ -18,13 +19,21 @@ REGISTRY_ADMIN = "Registry admin"
 ROLES = (REGISTRAR, COORDINATOR, EPIDEMIOLOGIST, REGISTRY_ADMIN)
 
 CLINICAL_MODELS = (
-    "patient", "tumor", "presentation", "surgery", "moleculartest", "treatment", "imagingstudy",
+    "patient",
+    "tumor",
+    "presentation",
+    "surgery",
+    "moleculartest",
+    "treatment",
+    "imagingstudy",
     "diseaseevent",
 )
 
 
 def _crud(app_label: str, *models: str) -> list[str]:
-    return [f"{app_label}.{action}_{model}" for model in models for action in ("add", "change", "delete", "view")]
+    return [
+        f"{app_label}.{action}_{model}" for model in models for action in ("add", "change", "delete", "view")
+    ]
 
 
 def _view(app_label: str, *models: str) -> list[str]:
@@ -74,14 +83,19 @@ def ensure_roles() -> None:
     Permission = apps.get_model("auth", "Permission")
     everything = {
         f"{app_label}.{codename}": pk
-        for pk, app_label, codename in Permission.objects.values_list("pk", "content_type__app_label", "codename")
+        for pk, app_label, codename in Permission.objects.values_list(
+            "pk", "content_type__app_label", "codename"
+        )
     }
     for role in ROLES:
         group, _ = Group.objects.get_or_create(name=role)
         if role == REGISTRY_ADMIN:
             wanted = [pk for key, pk in everything.items() if key.split(".")[0] in PROJECT_APPS]
-            wanted += [pk for key, pk in everything.items() if key.split(".")[0] in ("auth", "authtoken",
-                                                                                        "django_celery_beat")]
+            wanted += [
+                pk
+                for key, pk in everything.items()
+                if key.split(".")[0] in ("auth", "authtoken", "django_celery_beat")
+            ]
         else:
             missing = [key for key in ROLE_PERMISSIONS[role] if key not in everything]
             if missing:

@@ -1,4 +1,5 @@
 """Reads of the record shared by validation, admin, services and the outcomes apps."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator

@@ -1,4 +1,5 @@
 """Services that write the record: numbering, and refreshing derived columns after a change."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -54,14 +55,25 @@ def tumor_refresh_derived(*, tumor_ids: Iterable[int]) -> None:
     """
     ids = sorted(set(tumor_ids))
     for start in range(0, len(ids), REFRESH_BATCH):
-        _refresh_tumor_batch(ids[start:start + REFRESH_BATCH])
+        _refresh_tumor_batch(ids[start : start + REFRESH_BATCH])
 
 
 def _refresh_tumor_batch(ids: list[int]) -> None:
-    tumors = {t.pk: t for t in Tumor.objects.filter(pk__in=ids).only(
-        "id", "patient_id", "date_of_diagnosis", "date_of_diagnosis_precision", "alk_status", "ros1_status",
-        "ntrk_status", "fusion_status", "definitive_resection_id", "last_disease_assessment",
-    )}
+    tumors = {
+        t.pk: t
+        for t in Tumor.objects.filter(pk__in=ids).only(
+            "id",
+            "patient_id",
+            "date_of_diagnosis",
+            "date_of_diagnosis_precision",
+            "alk_status",
+            "ros1_status",
+            "ntrk_status",
+            "fusion_status",
+            "definitive_resection_id",
+            "last_disease_assessment",
+        )
+    }
     tests = defaultdict(list)
     for tumor_id, gene, method, result in MolecularTest.objects.filter(tumor_id__in=ids).values_list(
         "tumor_id", "gene", "method", "result"
@@ -73,8 +85,10 @@ def _refresh_tumor_batch(ids: list[int]) -> None:
     ):
         surgeries[tumor_id].append(derived.SurgeryFacts(pk, impute(date, precision), extent, margin))
     assessments = defaultdict(list)
-    for tumor_id, date, precision in ImagingStudy.objects.filter(tumor_id__in=ids).exclude(result="").values_list(
-        "tumor_id", "date", "date_precision"
+    for tumor_id, date, precision in (
+        ImagingStudy.objects.filter(tumor_id__in=ids)
+        .exclude(result="")
+        .values_list("tumor_id", "date", "date_precision")
     ):
         assessments[tumor_id].append(impute(date, precision))
     for tumor_id, date, precision in DiseaseEvent.objects.filter(tumor_id__in=ids).values_list(
@@ -94,10 +108,17 @@ def _refresh_tumor_batch(ids: list[int]) -> None:
             changed.append(tumor)
     if changed:
         # Derived columns are excluded from history; they are recomputed, never edited.
-        Tumor.objects.bulk_update(changed, [
-            "alk_status", "ros1_status", "ntrk_status", "fusion_status", "definitive_resection_id",
-            "last_disease_assessment",
-        ])
+        Tumor.objects.bulk_update(
+            changed,
+            [
+                "alk_status",
+                "ros1_status",
+                "ntrk_status",
+                "fusion_status",
+                "definitive_resection_id",
+                "last_disease_assessment",
+            ],
+        )
     patient_refresh_derived(patient_ids={t.patient_id for t in tumors.values()})
 
 
@@ -105,11 +126,16 @@ def patient_refresh_derived(*, patient_ids: Iterable[int]) -> None:
     """Recompute each patient's last contact: latest of last contact, any dated record, death."""
     ids = sorted(set(patient_ids))
     for start in range(0, len(ids), REFRESH_BATCH):
-        batch = ids[start:start + REFRESH_BATCH]
+        batch = ids[start : start + REFRESH_BATCH]
         record_dates = defaultdict(list)
         for model, field in (
-            (Tumor, "date_of_diagnosis"), (Surgery, "date"), (MolecularTest, "specimen_date"),
-            (Treatment, "start_date"), (Treatment, "end_date"), (ImagingStudy, "date"), (DiseaseEvent, "date"),
+            (Tumor, "date_of_diagnosis"),
+            (Surgery, "date"),
+            (MolecularTest, "specimen_date"),
+            (Treatment, "start_date"),
+            (Treatment, "end_date"),
+            (ImagingStudy, "date"),
+            (DiseaseEvent, "date"),
         ):
             patient_path = "patient_id" if model is Tumor else "tumor__patient_id"
             precision = f"{field}_precision" if field not in ("date",) else "date_precision"
@@ -119,8 +145,12 @@ def patient_refresh_derived(*, patient_ids: Iterable[int]) -> None:
                 record_dates[patient_id].append(impute(value, value_precision))
         changed = []
         for patient in Patient.objects.filter(pk__in=batch).only(
-            "id", "date_of_last_contact", "date_of_last_contact_precision", "date_of_death",
-            "date_of_death_precision", "last_contact",
+            "id",
+            "date_of_last_contact",
+            "date_of_last_contact_precision",
+            "date_of_death",
+            "date_of_death_precision",
+            "last_contact",
         ):
             value = derived.last_contact(
                 impute(patient.date_of_last_contact, patient.date_of_last_contact_precision),

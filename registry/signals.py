@@ -1,5 +1,6 @@
 """Keep derived columns current on every single-row write, whatever the entry path (admin, API,
 shell). Receivers only dispatch to `registry.services.record_changed`; bulk paths call it themselves."""
+
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver

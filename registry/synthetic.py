@@ -8,6 +8,7 @@ batches, and refreshes the derived columns that bulk paths do not keep current.
 Priors come from published IMT series (shared reference README, "Published figures"); a few deliberate
 data-quality problems are planted so the findings have something to find (see `PLANTED_PROBLEMS`).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -77,16 +78,46 @@ SITE_GROUP_WEIGHTS = {
 }
 TOPOGRAPHY_WEIGHTS = {
     SiteGroup.ABDOMEN_PELVIS: {
-        "C48.1": 24, "C48.0": 14, "C48.2": 4, "C49.4": 8, "C49.5": 7, "C17.9": 7, "C18.9": 5, "C16.9": 6,
-        "C22.0": 8, "C25.9": 3, "C42.2": 3, "C76.2": 3, "C76.3": 2, "C17.2": 3, "C18.0": 3,
+        "C48.1": 24,
+        "C48.0": 14,
+        "C48.2": 4,
+        "C49.4": 8,
+        "C49.5": 7,
+        "C17.9": 7,
+        "C18.9": 5,
+        "C16.9": 6,
+        "C22.0": 8,
+        "C25.9": 3,
+        "C42.2": 3,
+        "C76.2": 3,
+        "C76.3": 2,
+        "C17.2": 3,
+        "C18.0": 3,
     },
     SiteGroup.LUNG_THORAX: {
-        "C34.1": 28, "C34.3": 26, "C34.2": 8, "C34.9": 12, "C34.0": 4, "C33.9": 4, "C38.4": 5, "C38.3": 4,
-        "C49.3": 5, "C15.9": 3, "C38.0": 1,
+        "C34.1": 28,
+        "C34.3": 26,
+        "C34.2": 8,
+        "C34.9": 12,
+        "C34.0": 4,
+        "C33.9": 4,
+        "C38.4": 5,
+        "C38.3": 4,
+        "C49.3": 5,
+        "C15.9": 3,
+        "C38.0": 1,
     },
     SiteGroup.HEAD_NECK: {
-        "C31.0": 14, "C30.0": 12, "C32.9": 12, "C69.6": 12, "C07.9": 8, "C06.9": 8, "C11.9": 8, "C73.9": 5,
-        "C49.0": 13, "C41.1": 8,
+        "C31.0": 14,
+        "C30.0": 12,
+        "C32.9": 12,
+        "C69.6": 12,
+        "C07.9": 8,
+        "C06.9": 8,
+        "C11.9": 8,
+        "C73.9": 5,
+        "C49.0": 13,
+        "C41.1": 8,
     },
     SiteGroup.GENITOURINARY: {"C67.9": 40, "C67.2": 10, "C64.9": 14, "C68.0": 4, "C65.9": 3},
     SiteGroup.TRUNK_EXTREMITIES: {"C49.1": 25, "C49.2": 30, "C49.6": 25, "C50.9": 10, "C44.5": 5, "C40.2": 5},
@@ -96,37 +127,82 @@ FEMALE_GU = {"C54.9": 12, "C55.9": 10, "C53.9": 4}
 MALE_GU = {"C63.1": 8, "C62.9": 4}
 # Paired organs (NAACCR 410 requires a side) among the codes above.
 PAIRED_SITES = {
-    "C07.9", "C30.0", "C31.0", "C34.0", "C34.1", "C34.2", "C34.3", "C34.9", "C38.4", "C40.2", "C44.5",
-    "C49.1", "C49.2", "C50.9", "C62.9", "C63.1", "C64.9", "C65.9", "C69.6",
+    "C07.9",
+    "C30.0",
+    "C31.0",
+    "C34.0",
+    "C34.1",
+    "C34.2",
+    "C34.3",
+    "C34.9",
+    "C38.4",
+    "C40.2",
+    "C44.5",
+    "C49.1",
+    "C49.2",
+    "C50.9",
+    "C62.9",
+    "C63.1",
+    "C64.9",
+    "C65.9",
+    "C69.6",
 }
 # Median largest dimension (mm) by site group; overall median about 40 mm.
 SIZE_MEDIAN_MM = {
-    SiteGroup.ABDOMEN_PELVIS: 55, SiteGroup.LUNG_THORAX: 32, SiteGroup.HEAD_NECK: 26,
-    SiteGroup.GENITOURINARY: 34, SiteGroup.TRUNK_EXTREMITIES: 38,
+    SiteGroup.ABDOMEN_PELVIS: 55,
+    SiteGroup.LUNG_THORAX: 32,
+    SiteGroup.HEAD_NECK: 26,
+    SiteGroup.GENITOURINARY: 34,
+    SiteGroup.TRUNK_EXTREMITIES: 38,
 }
 SIZE_SIGMA = 0.85
 SIZE_MAX_MM = 250
 SIZE_CODE_WEIGHTS = {
-    SizeCode.UNKNOWN: 50, SizeCode.LESS_THAN_5CM: 12, SizeCode.LESS_THAN_3CM: 10,
-    SizeCode.LESS_THAN_2CM: 8, SizeCode.LESS_THAN_1CM: 5, SizeCode.MICROSCOPIC: 3,
+    SizeCode.UNKNOWN: 50,
+    SizeCode.LESS_THAN_5CM: 12,
+    SizeCode.LESS_THAN_3CM: 10,
+    SizeCode.LESS_THAN_2CM: 8,
+    SizeCode.LESS_THAN_1CM: 5,
+    SizeCode.MICROSCOPIC: 3,
 }
 
 ALK_PARTNER_WEIGHTS = {
-    FusionPartner.TPM3: 20, FusionPartner.TPM4: 15, FusionPartner.CLTC: 15, FusionPartner.CARS1: 5,
-    FusionPartner.ATIC: 8, FusionPartner.SEC31A: 5, FusionPartner.PPFIBP1: 5, FusionPartner.EML4: 6,
-    FusionPartner.DCTN1: 4, FusionPartner.TFG: 4, FusionPartner.RRBP1: 4, FusionPartner.FN1: 4,
-    FusionPartner.RANBP2: 2, FusionPartner.OTHER: 3,
+    FusionPartner.TPM3: 20,
+    FusionPartner.TPM4: 15,
+    FusionPartner.CLTC: 15,
+    FusionPartner.CARS1: 5,
+    FusionPartner.ATIC: 8,
+    FusionPartner.SEC31A: 5,
+    FusionPartner.PPFIBP1: 5,
+    FusionPartner.EML4: 6,
+    FusionPartner.DCTN1: 4,
+    FusionPartner.TFG: 4,
+    FusionPartner.RRBP1: 4,
+    FusionPartner.FN1: 4,
+    FusionPartner.RANBP2: 2,
+    FusionPartner.OTHER: 3,
 }
-ROS1_PARTNER_WEIGHTS = {FusionPartner.TFG: 40, FusionPartner.TPM3: 15, FusionPartner.CLTC: 10, FusionPartner.OTHER: 35}
+ROS1_PARTNER_WEIGHTS = {
+    FusionPartner.TFG: 40,
+    FusionPartner.TPM3: 15,
+    FusionPartner.CLTC: 10,
+    FusionPartner.OTHER: 35,
+}
 ALK_CLONE_WEIGHTS = {IhcClone.D5F3: 55, IhcClone.ALK1: 25, IhcClone.A5A4: 20}
 ALK_INHIBITOR_WEIGHTS = {
-    Agent.CRIZOTINIB: 75, Agent.ALECTINIB: 10, Agent.CERITINIB: 7, Agent.LORLATINIB: 5, Agent.BRIGATINIB: 3,
+    Agent.CRIZOTINIB: 75,
+    Agent.ALECTINIB: 10,
+    Agent.CERITINIB: 7,
+    Agent.LORLATINIB: 5,
+    Agent.BRIGATINIB: 3,
 }
 RESPONSE_ON_TARGET = {Response.CR: 20, Response.PR: 55, Response.SD: 17, Response.PD: 5, Response.NE: 3}
 RESPONSE_OFF_TARGET = {Response.CR: 8, Response.PR: 25, Response.SD: 40, Response.PD: 22, Response.NE: 5}
 RESPONSE_IMAGING = {
-    Response.CR: ImagingResult.NED, Response.PR: ImagingResult.STABLE_RESIDUAL,
-    Response.SD: ImagingResult.STABLE_RESIDUAL, Response.PD: ImagingResult.PROGRESSION,
+    Response.CR: ImagingResult.NED,
+    Response.PR: ImagingResult.STABLE_RESIDUAL,
+    Response.SD: ImagingResult.STABLE_RESIDUAL,
+    Response.PD: ImagingResult.PROGRESSION,
     Response.NE: ImagingResult.INDETERMINATE,
 }
 # Margins among resections: complete 66%, microscopic residual 20%, macroscopic residual 14%; a few RX.
@@ -143,22 +219,57 @@ MISSED_VISIT_SHARE = 0.06
 LOST_SHARE, TRANSFERRED_SHARE = 0.08, 0.03
 PARTIAL_DIAGNOSIS_SHARE = 0.025
 RACE_WEIGHTS = {
-    Race.WHITE: 62, Race.BLACK: 13, Race.CHINESE: 2, Race.JAPANESE: 1, Race.FILIPINO: 1, Race.KOREAN: 1,
-    Race.VIETNAMESE: 1, Race.ASIAN_INDIAN_PAKISTANI: 2, Race.OTHER_ASIAN: 1, Race.AMERICAN_INDIAN: 1,
-    Race.PACIFIC_ISLANDER: 1, Race.OTHER: 4, Race.UNKNOWN: 10,
+    Race.WHITE: 62,
+    Race.BLACK: 13,
+    Race.CHINESE: 2,
+    Race.JAPANESE: 1,
+    Race.FILIPINO: 1,
+    Race.KOREAN: 1,
+    Race.VIETNAMESE: 1,
+    Race.ASIAN_INDIAN_PAKISTANI: 2,
+    Race.OTHER_ASIAN: 1,
+    Race.AMERICAN_INDIAN: 1,
+    Race.PACIFIC_ISLANDER: 1,
+    Race.OTHER: 4,
+    Race.UNKNOWN: 10,
 }
 HISPANIC_WEIGHTS = {
-    HispanicOrigin.NON_HISPANIC: 76, HispanicOrigin.MEXICAN: 9, HispanicOrigin.PUERTO_RICAN: 2,
-    HispanicOrigin.CUBAN: 1, HispanicOrigin.SOUTH_CENTRAL_AMERICAN: 2, HispanicOrigin.SPANISH_NOS: 3,
+    HispanicOrigin.NON_HISPANIC: 76,
+    HispanicOrigin.MEXICAN: 9,
+    HispanicOrigin.PUERTO_RICAN: 2,
+    HispanicOrigin.CUBAN: 1,
+    HispanicOrigin.SOUTH_CENTRAL_AMERICAN: 2,
+    HispanicOrigin.SPANISH_NOS: 3,
     HispanicOrigin.UNKNOWN: 7,
 }
 INSTITUTION_NAMES = (
-    "Riverside Children's Hospital", "St. Anne University Medical Center", "Lakeshore Cancer Institute",
-    "Northgate Pediatric Hospital", "Mercy Valley Hospital", "Westbrook University Hospital",
-    "Harbor View Medical Center", "Pinecrest Children's Medical Center", "Summit Regional Cancer Center",
+    "Riverside Children's Hospital",
+    "St. Anne University Medical Center",
+    "Lakeshore Cancer Institute",
+    "Northgate Pediatric Hospital",
+    "Mercy Valley Hospital",
+    "Westbrook University Hospital",
+    "Harbor View Medical Center",
+    "Pinecrest Children's Medical Center",
+    "Summit Regional Cancer Center",
     "Oakridge Sarcoma Center",
 )
-AREA_CODES = ("212", "312", "415", "617", "713", "206", "303", "404", "512", "614", "615", "704", "801", "919")
+AREA_CODES = (
+    "212",
+    "312",
+    "415",
+    "617",
+    "713",
+    "206",
+    "303",
+    "404",
+    "512",
+    "614",
+    "615",
+    "704",
+    "801",
+    "919",
+)
 
 # Deliberate data-quality problems (DESIGN section 5 soft rules): share of patients, and the minimum count
 # planted in any cohort of at least MIN_PATIENTS_FOR_PROBLEMS patients.
@@ -205,7 +316,8 @@ def institution_records(count: int) -> list[InstitutionRecord]:
     return [
         InstitutionRecord(
             code=f"SYN{i + 1:02d}",
-            name=INSTITUTION_NAMES[i % len(INSTITUTION_NAMES)] + ("" if i < len(INSTITUTION_NAMES) else f" {i + 1}"),
+            name=INSTITUTION_NAMES[i % len(INSTITUTION_NAMES)]
+            + ("" if i < len(INSTITUTION_NAMES) else f" {i + 1}"),
             mrn_prefix=f"{chr(ord('A') + i % 26)}{i // 26 or ''}",
         )
         for i in range(count)
@@ -282,7 +394,9 @@ class _Course:
     no_event: bool = False
 
 
-def generate_cohort(*, patients: int, seed: int, as_of: dt.date, institutions: int = 4) -> Iterator[PatientRecord]:
+def generate_cohort(
+    *, patients: int, seed: int, as_of: dt.date, institutions: int = 4
+) -> Iterator[PatientRecord]:
     """Yield `patients` patient records, the same ones for the same seed and as-of date."""
     if patients < 0:
         raise ValueError("patients must not be negative")
@@ -298,11 +412,13 @@ def generate_cohort(*, patients: int, seed: int, as_of: dt.date, institutions: i
 def _plan_problems(rng: random.Random, patients: int) -> dict[int, tuple[str, ...]]:
     if patients < MIN_PATIENTS_FOR_PROBLEMS:
         return {}
-    wanted = [(name, max(minimum, round(share * patients))) for name, (share, minimum) in PLANTED_PROBLEMS.items()]
+    wanted = [
+        (name, max(minimum, round(share * patients))) for name, (share, minimum) in PLANTED_PROBLEMS.items()
+    ]
     chosen = rng.sample(range(patients), sum(count for _, count in wanted))
     plan, position = {}, 0
     for name, count in wanted:
-        for index in chosen[position:position + count]:
+        for index in chosen[position : position + count]:
             plan[index] = (name,)
         position += count
     return plan
@@ -441,8 +557,13 @@ def _patient(ctx: _Context, problems: tuple[str, ...]) -> PatientRecord:
             break
 
     roll = rng.random()
-    consent = (ConsentStatus.WITHDRAWN if roll < 0.01 else ConsentStatus.WAIVER if roll < 0.05
-               else ConsentStatus.CONSENTED)
+    consent = (
+        ConsentStatus.WITHDRAWN
+        if roll < 0.01
+        else ConsentStatus.WAIVER
+        if roll < 0.05
+        else ConsentStatus.CONSENTED
+    )
     coordinator_index = None if rng.random() < 0.02 else rng.randrange(len(COORDINATOR_USERNAMES))
     patient = {
         "institution_index": institution_index,
@@ -485,8 +606,13 @@ def _number_tumors(tumors: list[TumorRecord]) -> None:
 def _record_dates(tumors: list[TumorRecord]) -> Iterator[dt.date]:
     for record in tumors:
         yield record.tumor["date_of_diagnosis"]
-        for rows, key in ((record.surgeries, "date"), (record.molecular_tests, "specimen_date"),
-                          (record.treatments, "start_date"), (record.imaging, "date"), (record.events, "date")):
+        for rows, key in (
+            (record.surgeries, "date"),
+            (record.molecular_tests, "specimen_date"),
+            (record.treatments, "start_date"),
+            (record.imaging, "date"),
+            (record.events, "date"),
+        ):
             for row in rows:
                 yield row[key]
         for row in record.treatments:
@@ -500,15 +626,19 @@ def _death(rng, diagnosis, age, tumors, courses) -> tuple[dt.date | None, str]:
     yearly_hazard = 0.0008 if age < 18 else 0.002 if age < 50 else 0.012
     years = min(rng.expovariate(yearly_hazard), 150.0)
     candidates.append((diagnosis + _days(years * YEAR_DAYS), CauseOfDeath.OTHER))
-    for record, course in zip(tumors, courses):
+    for record, course in zip(tumors, courses, strict=False):
         if record.events:
             risk = 0.10 + 0.30 * course.epithelioid + 0.20 * course.metastatic
             if any(e["event_type"] == EventType.DISTANT_METASTASIS for e in record.events):
                 risk += 0.25
             if rng.random() < risk:
-                candidates.append((record.events[-1]["date"] + _months(2 + rng.random() * 30), CauseOfDeath.IMT))
+                candidates.append(
+                    (record.events[-1]["date"] + _months(2 + rng.random() * 30), CauseOfDeath.IMT)
+                )
         elif course.metastatic and rng.random() < 0.15:
-            candidates.append((record.tumor["date_of_diagnosis"] + _months(6 + rng.random() * 30), CauseOfDeath.IMT))
+            candidates.append(
+                (record.tumor["date_of_diagnosis"] + _months(6 + rng.random() * 30), CauseOfDeath.IMT)
+            )
         if rng.random() < 0.002:
             when = record.tumor["date_of_diagnosis"] + _months(1 + rng.random() * 10)
             candidates.append((when, CauseOfDeath.TREATMENT))
@@ -524,8 +654,10 @@ def _truncate(record: TumorRecord, last_day: dt.date) -> None:
     record.imaging = [row for row in record.imaging if row["date"] <= last_day]
     kept = len(record.imaging)
     record.events = [
-        row for row in record.events
-        if row["date"] <= last_day and (row.get("source_imaging_index") is None or row["source_imaging_index"] < kept)
+        row
+        for row in record.events
+        if row["date"] <= last_day
+        and (row.get("source_imaging_index") is None or row["source_imaging_index"] < kept)
     ]
     record.surgeries = [row for row in record.surgeries if row["date"] <= last_day]
     record.molecular_tests = [row for row in record.molecular_tests if row["specimen_date"] <= last_day]
@@ -560,15 +692,28 @@ def _size(rng: random.Random, group: str, problems) -> tuple[int | None, int | N
             return int(round(size)), None
 
 
-def _tumor(ctx: _Context, true_diagnosis: dt.date, age: float, sex: int, epithelioid: bool, horizon: dt.date,
-           *, no_event: bool, problems) -> tuple[TumorRecord, _Course]:
+def _tumor(
+    ctx: _Context,
+    true_diagnosis: dt.date,
+    age: float,
+    sex: int,
+    epithelioid: bool,
+    horizon: dt.date,
+    *,
+    no_event: bool,
+    problems,
+) -> tuple[TumorRecord, _Course]:
     rng = ctx.rng
-    group = SiteGroup.ABDOMEN_PELVIS if epithelioid and rng.random() < 0.85 else _pick(rng, SITE_GROUP_WEIGHTS)
+    group = (
+        SiteGroup.ABDOMEN_PELVIS if epithelioid and rng.random() < 0.85 else _pick(rng, SITE_GROUP_WEIGHTS)
+    )
     site = _topography(rng, group, sex)
     laterality = Laterality.NOT_PAIRED
     if site in PAIRED_SITES:
         roll = rng.random()
-        laterality = Laterality.RIGHT if roll < 0.48 else Laterality.LEFT if roll < 0.96 else Laterality.UNKNOWN
+        laterality = (
+            Laterality.RIGHT if roll < 0.48 else Laterality.LEFT if roll < 0.96 else Laterality.UNKNOWN
+        )
     variant, behavior = Variant.CONVENTIONAL, 1
     if epithelioid:
         variant, behavior = Variant.EPITHELIOID, (3 if rng.random() < 0.85 else 1)
@@ -584,8 +729,17 @@ def _tumor(ctx: _Context, true_diagnosis: dt.date, age: float, sex: int, epithel
     driver = None
     if not alk_positive:
         roll = rng.random()
-        driver = Gene.ROS1 if roll < 0.15 else Gene.NTRK3 if roll < 0.25 else Gene.RET if roll < 0.26 else \
-            Gene.PDGFRB if roll < 0.27 else None
+        driver = (
+            Gene.ROS1
+            if roll < 0.15
+            else Gene.NTRK3
+            if roll < 0.25
+            else Gene.RET
+            if roll < 0.26
+            else Gene.PDGFRB
+            if roll < 0.27
+            else None
+        )
     course = _Course(group, epithelioid, metastatic, alk_positive, driver, no_event=no_event)
 
     precision = DatePrecision.DAY
@@ -610,10 +764,15 @@ def _tumor(ctx: _Context, true_diagnosis: dt.date, age: float, sex: int, epithel
     record = TumorRecord(tumor=tumor, presentation=_presentation(rng, group, site))
     _staging(rng, record, course, true_diagnosis, horizon)
     primary_end = _primary_treatment(rng, record, course, true_diagnosis, horizon, problems)
-    if record.surgeries and record.surgeries[0]["extent"] == SurgeryExtent.BIOPSY and len(record.surgeries) == 1 \
-            and rng.random() < 0.3:
-        tumor["basis_of_diagnosis"] = int(BasisOfDiagnosis.POSITIVE_CYTOLOGY if rng.random() < 0.3
-                                          else BasisOfDiagnosis.POSITIVE_HISTOLOGY)
+    if (
+        record.surgeries
+        and record.surgeries[0]["extent"] == SurgeryExtent.BIOPSY
+        and len(record.surgeries) == 1
+        and rng.random() < 0.3
+    ):
+        tumor["basis_of_diagnosis"] = int(
+            BasisOfDiagnosis.POSITIVE_CYTOLOGY if rng.random() < 0.3 else BasisOfDiagnosis.POSITIVE_HISTOLOGY
+        )
     _follow_up(rng, record, course, primary_end, horizon, no_event=no_event)
     if "imaging_without_event" in problems:
         _plant_unrecorded_event(rng, record)
@@ -621,12 +780,26 @@ def _tumor(ctx: _Context, true_diagnosis: dt.date, age: float, sex: int, epithel
 
 
 def _presentation(rng: random.Random, group: str, site: str) -> dict:
-    detection = _pick(rng, {Detection.SYMPTOMS: 62, Detection.INCIDENTAL: 20, Detection.PALPABLE_MASS: 12,
-                            Detection.UNKNOWN: 6})
-    values = dict.fromkeys((
-        "fever", "night_sweats", "weight_loss", "cough", "dyspnea", "abdominal_pain", "obstruction",
-        "gastrointestinal_bleeding", "hematuria", "palpable_mass", "other_symptom",
-    ), False)
+    detection = _pick(
+        rng,
+        {Detection.SYMPTOMS: 62, Detection.INCIDENTAL: 20, Detection.PALPABLE_MASS: 12, Detection.UNKNOWN: 6},
+    )
+    values = dict.fromkeys(
+        (
+            "fever",
+            "night_sweats",
+            "weight_loss",
+            "cough",
+            "dyspnea",
+            "abdominal_pain",
+            "obstruction",
+            "gastrointestinal_bleeding",
+            "hematuria",
+            "palpable_mass",
+            "other_symptom",
+        ),
+        False,
+    )
     # Systemic inflammatory symptoms in about 30% of patients.
     systemic = rng.random() < 0.30
     if systemic:
@@ -647,7 +820,8 @@ def _presentation(rng: random.Random, group: str, site: str) -> dict:
             values["hematuria"] = site.startswith("C67") and rng.random() < 0.7
         values["other_symptom"] = rng.random() < 0.12
     values["palpable_mass"] = detection == Detection.PALPABLE_MASS or (
-        group in (SiteGroup.TRUNK_EXTREMITIES, SiteGroup.HEAD_NECK) and rng.random() < 0.4)
+        group in (SiteGroup.TRUNK_EXTREMITIES, SiteGroup.HEAD_NECK) and rng.random() < 0.4
+    )
     values["detection"] = detection
     values.update(crp_mg_l=None, esr_mm_h=None, hemoglobin_g_dl=None, platelets_10e9_l=None)
     if rng.random() < 0.7:
@@ -661,25 +835,42 @@ def _presentation(rng: random.Random, group: str, site: str) -> dict:
 def _modality(rng: random.Random, group: str, site: str) -> tuple[str, str]:
     roll = rng.random()
     if group == SiteGroup.LUNG_THORAX:
-        return (Modality.CT, ImagingRegion.CHEST) if roll < 0.88 else (Modality.MRI, ImagingRegion.CHEST) \
-            if roll < 0.94 else (Modality.RADIOGRAPH, ImagingRegion.CHEST)
+        return (
+            (Modality.CT, ImagingRegion.CHEST)
+            if roll < 0.88
+            else (Modality.MRI, ImagingRegion.CHEST)
+            if roll < 0.94
+            else (Modality.RADIOGRAPH, ImagingRegion.CHEST)
+        )
     if group == SiteGroup.ABDOMEN_PELVIS:
-        return (Modality.CT if roll < 0.5 else Modality.MRI if roll < 0.8 else Modality.ULTRASOUND,
-                ImagingRegion.ABDOMEN_PELVIS)
+        return (
+            Modality.CT if roll < 0.5 else Modality.MRI if roll < 0.8 else Modality.ULTRASOUND,
+            ImagingRegion.ABDOMEN_PELVIS,
+        )
     if group == SiteGroup.HEAD_NECK:
         return (Modality.MRI if roll < 0.75 else Modality.CT, ImagingRegion.HEAD_NECK)
     if group == SiteGroup.GENITOURINARY:
         if site.startswith("C67"):
-            return (Modality.CYSTOSCOPY if roll < 0.4 else Modality.ULTRASOUND if roll < 0.75 else Modality.MRI,
-                    ImagingRegion.BLADDER)
+            return (
+                Modality.CYSTOSCOPY if roll < 0.4 else Modality.ULTRASOUND if roll < 0.75 else Modality.MRI,
+                ImagingRegion.BLADDER,
+            )
         return (Modality.MRI if roll < 0.6 else Modality.ULTRASOUND, ImagingRegion.ABDOMEN_PELVIS)
-    return (Modality.MRI if roll < 0.7 else Modality.ULTRASOUND if roll < 0.9 else Modality.CT,
-            ImagingRegion.PRIMARY_SITE)
+    return (
+        Modality.MRI if roll < 0.7 else Modality.ULTRASOUND if roll < 0.9 else Modality.CT,
+        ImagingRegion.PRIMARY_SITE,
+    )
 
 
 def _imaging(date: dt.date, purpose: str, modality: str, region: str, result: str) -> dict:
-    return {"date": date, "date_precision": DatePrecision.DAY, "purpose": purpose, "modality": modality,
-            "region": region, "result": result}
+    return {
+        "date": date,
+        "date_precision": DatePrecision.DAY,
+        "purpose": purpose,
+        "modality": modality,
+        "region": region,
+        "result": result,
+    }
 
 
 def _staging(rng, record: TumorRecord, course: _Course, diagnosis: dt.date, horizon: dt.date) -> None:
@@ -689,8 +880,15 @@ def _staging(rng, record: TumorRecord, course: _Course, diagnosis: dt.date, hori
     # The tumor is there at staging: no result that counts as a disease assessment.
     record.imaging.append(_imaging(when, ImagingPurpose.STAGING, modality, region, ""))
     if course.metastatic or rng.random() < 0.12:
-        record.imaging.append(_imaging(diagnosis - _days(rng.random() * 10), ImagingPurpose.STAGING,
-                                       Modality.PET_CT, ImagingRegion.WHOLE_BODY, ""))
+        record.imaging.append(
+            _imaging(
+                diagnosis - _days(rng.random() * 10),
+                ImagingPurpose.STAGING,
+                Modality.PET_CT,
+                ImagingRegion.WHOLE_BODY,
+                "",
+            )
+        )
 
 
 def _surgery(date: dt.date, extent: str, margin: str) -> dict:
@@ -698,15 +896,31 @@ def _surgery(date: dt.date, extent: str, margin: str) -> dict:
 
 
 def _test(date, gene, method, result, *, clone="", counted=None, rearranged=None, partner="") -> dict:
-    return {"specimen_date": date, "specimen_date_precision": DatePrecision.DAY, "gene": gene, "method": method,
-            "ihc_clone": clone, "result": result, "nuclei_counted": counted, "nuclei_rearranged": rearranged,
-            "fusion_partner": partner}
+    return {
+        "specimen_date": date,
+        "specimen_date_precision": DatePrecision.DAY,
+        "gene": gene,
+        "method": method,
+        "ihc_clone": clone,
+        "result": result,
+        "nuclei_counted": counted,
+        "nuclei_rearranged": rearranged,
+        "fusion_partner": partner,
+    }
 
 
 def _treatment(category, agent, start, end, intent, end_reason, response) -> dict:
-    return {"category": category, "agent": agent, "start_date": start, "start_date_precision": DatePrecision.DAY,
-            "end_date": end, "end_date_precision": DatePrecision.DAY, "intent": intent, "end_reason": end_reason,
-            "best_response": response}
+    return {
+        "category": category,
+        "agent": agent,
+        "start_date": start,
+        "start_date_precision": DatePrecision.DAY,
+        "end_date": end,
+        "end_date_precision": DatePrecision.DAY,
+        "intent": intent,
+        "end_reason": end_reason,
+        "best_response": response,
+    }
 
 
 def _fish(rng, date, gene, positive: bool) -> dict:
@@ -717,21 +931,35 @@ def _fish(rng, date, gene, positive: bool) -> dict:
         fraction = low + rng.random() * (0.85 - low)
     else:
         fraction = rng.random() * 0.08
-    return _test(date, gene, TestMethod.FISH, TestResult.POSITIVE if positive else TestResult.NEGATIVE,
-                 counted=counted, rearranged=int(counted * fraction))
+    return _test(
+        date,
+        gene,
+        TestMethod.FISH,
+        TestResult.POSITIVE if positive else TestResult.NEGATIVE,
+        counted=counted,
+        rearranged=int(counted * fraction),
+    )
 
 
 def _molecular(rng, record: TumorRecord, course: _Course, date: dt.date, problems) -> None:
     tests = record.molecular_tests
     if rng.random() < 0.95:
         roll = rng.random()
-        result = TestResult.FAILED if roll < 0.01 else TestResult.EQUIVOCAL if roll < 0.025 else (
-            TestResult.POSITIVE if course.alk_positive else TestResult.NEGATIVE)
+        result = (
+            TestResult.FAILED
+            if roll < 0.01
+            else TestResult.EQUIVOCAL
+            if roll < 0.025
+            else (TestResult.POSITIVE if course.alk_positive else TestResult.NEGATIVE)
+        )
         partner = ""
         if "partner_from_ihc" in problems:
             result, partner = TestResult.POSITIVE, FusionPartner.TPM3
-        tests.append(_test(date, Gene.ALK, TestMethod.IHC, result, clone=_pick(rng, ALK_CLONE_WEIGHTS),
-                           partner=partner))
+        tests.append(
+            _test(
+                date, Gene.ALK, TestMethod.IHC, result, clone=_pick(rng, ALK_CLONE_WEIGHTS), partner=partner
+            )
+        )
         course.alk_confirmed = result == TestResult.POSITIVE
         if result in (TestResult.FAILED, TestResult.EQUIVOCAL) or rng.random() < 0.2:
             tests.append(_fish(rng, date, Gene.ALK, course.alk_positive))
@@ -746,13 +974,19 @@ def _molecular(rng, record: TumorRecord, course: _Course, date: dt.date, problem
     if "fish_needs_more_nuclei" in problems:
         counted = rng.randint(50, 90)
         rearranged = int(counted * (0.15 + rng.random() * 0.3))
-        tests.append(_test(date, Gene.ALK, TestMethod.FISH, TestResult.POSITIVE, counted=counted,
-                           rearranged=rearranged))
+        tests.append(
+            _test(
+                date, Gene.ALK, TestMethod.FISH, TestResult.POSITIVE, counted=counted, rearranged=rearranged
+            )
+        )
     if course.alk_positive:
         if rng.random() < 0.35:
             # RANBP2-ALK (nuclear membrane staining) marks the epithelioid variant.
-            partner = (FusionPartner.RANBP2 if course.epithelioid and rng.random() < 0.8
-                       else _pick(rng, ALK_PARTNER_WEIGHTS))
+            partner = (
+                FusionPartner.RANBP2
+                if course.epithelioid and rng.random() < 0.8
+                else _pick(rng, ALK_PARTNER_WEIGHTS)
+            )
             tests.append(_test(date, Gene.ALK, TestMethod.RNA_NGS, TestResult.POSITIVE, partner=partner))
             course.alk_confirmed = True
         return
@@ -760,26 +994,56 @@ def _molecular(rng, record: TumorRecord, course: _Course, date: dt.date, problem
     driver = course.driver
     screen_positive = False
     if rng.random() < 0.6:
-        tests.append(_test(date, Gene.ROS1, TestMethod.IHC,
-                           TestResult.POSITIVE if driver == Gene.ROS1 else TestResult.NEGATIVE, clone=IhcClone.D4D6))
+        tests.append(
+            _test(
+                date,
+                Gene.ROS1,
+                TestMethod.IHC,
+                TestResult.POSITIVE if driver == Gene.ROS1 else TestResult.NEGATIVE,
+                clone=IhcClone.D4D6,
+            )
+        )
         screen_positive = driver == Gene.ROS1
     if rng.random() < 0.5:
-        tests.append(_test(date, Gene.NTRK3, TestMethod.PAN_TRK_IHC,
-                           TestResult.POSITIVE if driver == Gene.NTRK3 else TestResult.NEGATIVE,
-                           clone=IhcClone.EPR17341))
+        tests.append(
+            _test(
+                date,
+                Gene.NTRK3,
+                TestMethod.PAN_TRK_IHC,
+                TestResult.POSITIVE if driver == Gene.NTRK3 else TestResult.NEGATIVE,
+                clone=IhcClone.EPR17341,
+            )
+        )
         screen_positive = screen_positive or driver == Gene.NTRK3
     # A positive screen is usually sent for confirmation; otherwise NGS for a part of the ALK-negative.
     if rng.random() < (0.9 if screen_positive else 0.6):
         confirm_date = date + _days(7 + rng.random() * 21)
         if driver == Gene.ROS1:
-            tests.append(_test(confirm_date, Gene.ROS1, TestMethod.RNA_NGS, TestResult.POSITIVE,
-                               partner=_pick(rng, ROS1_PARTNER_WEIGHTS)))
+            tests.append(
+                _test(
+                    confirm_date,
+                    Gene.ROS1,
+                    TestMethod.RNA_NGS,
+                    TestResult.POSITIVE,
+                    partner=_pick(rng, ROS1_PARTNER_WEIGHTS),
+                )
+            )
         elif driver == Gene.NTRK3:
-            tests.append(_test(confirm_date, Gene.NTRK3, TestMethod.RNA_NGS, TestResult.POSITIVE,
-                               partner=FusionPartner.ETV6))
+            tests.append(
+                _test(
+                    confirm_date,
+                    Gene.NTRK3,
+                    TestMethod.RNA_NGS,
+                    TestResult.POSITIVE,
+                    partner=FusionPartner.ETV6,
+                )
+            )
         elif driver in (Gene.RET, Gene.PDGFRB):
-            tests.append(_test(confirm_date, driver, TestMethod.RNA_NGS, TestResult.POSITIVE,
-                               partner=FusionPartner.OTHER))
+            tests.append(
+                _test(
+                    confirm_date, driver, TestMethod.RNA_NGS, TestResult.POSITIVE, partner=FusionPartner.OTHER
+                )
+            )
         else:
             for gene in (Gene.ROS1, Gene.NTRK3):
                 tests.append(_test(confirm_date, gene, TestMethod.RNA_NGS, TestResult.NEGATIVE))
@@ -787,11 +1051,13 @@ def _molecular(rng, record: TumorRecord, course: _Course, date: dt.date, problem
         tests.append(_fish(rng, date + _days(7 + rng.random() * 14), Gene.ROS1, True))
 
 
-def _primary_treatment(rng, record: TumorRecord, course: _Course, diagnosis: dt.date, horizon: dt.date,
-                       problems) -> dt.date:
+def _primary_treatment(
+    rng, record: TumorRecord, course: _Course, diagnosis: dt.date, horizon: dt.date, problems
+) -> dt.date:
     """Surgery, molecular work-up and first-line treatment; returns when surveillance starts."""
-    biopsy_only = rng.random() < (BIOPSY_ONLY_SHARE * (2.5 if course.metastatic else 1)
-                                  + (0.12 if course.epithelioid else 0))
+    biopsy_only = rng.random() < (
+        BIOPSY_ONLY_SHARE * (2.5 if course.metastatic else 1) + (0.12 if course.epithelioid else 0)
+    )
     pre_biopsy = biopsy_only or rng.random() < 0.4
     if pre_biopsy:
         record.surgeries.append(_surgery(diagnosis, SurgeryExtent.BIOPSY, ""))
@@ -804,16 +1070,26 @@ def _primary_treatment(rng, record: TumorRecord, course: _Course, diagnosis: dt.
         if pre_biopsy and alk_target and large and rng.random() < 0.25:
             start = diagnosis + _days(14 + rng.random() * 20)
             resection = start + _months(3 + rng.random() * 4)
-            record.treatments.append(_treatment(
-                TreatmentCategory.ALK_INHIBITOR, _pick(rng, ALK_INHIBITOR_WEIGHTS), start,
-                resection - _days(7 + rng.random() * 7), TreatmentIntent.NEOADJUVANT, EndReason.COMPLETED,
-                Response.PR if rng.random() < 0.7 else Response.SD))
+            record.treatments.append(
+                _treatment(
+                    TreatmentCategory.ALK_INHIBITOR,
+                    _pick(rng, ALK_INHIBITOR_WEIGHTS),
+                    start,
+                    resection - _days(7 + rng.random() * 7),
+                    TreatmentIntent.NEOADJUVANT,
+                    EndReason.COMPLETED,
+                    Response.PR if rng.random() < 0.7 else Response.SD,
+                )
+            )
         if rng.random() < RX_SHARE:
             margin = Margin.RX
         else:
             margin = _pick(rng, MARGIN_WEIGHTS)
-        extent = SurgeryExtent.INCOMPLETE if margin == Margin.R2 or (margin == Margin.R1 and rng.random() < 0.3) \
+        extent = (
+            SurgeryExtent.INCOMPLETE
+            if margin == Margin.R2 or (margin == Margin.R1 and rng.random() < 0.3)
             else SurgeryExtent.COMPLETE
+        )
         record.surgeries.append(_surgery(resection, extent, margin))
         course.margin = margin
         course.residual = margin == Margin.R2
@@ -822,7 +1098,9 @@ def _primary_treatment(rng, record: TumorRecord, course: _Course, diagnosis: dt.
             drug = Agent.IBUPROFEN if rng.random() < 0.6 else Agent.CELECOXIB
             begin = diagnosis - _days(rng.random() * 20)
             end = begin + _days(14 + rng.random() * 60)
-            record.treatments.append(_treatment(TreatmentCategory.NSAID, drug, begin, end, "", EndReason.COMPLETED, ""))
+            record.treatments.append(
+                _treatment(TreatmentCategory.NSAID, drug, begin, end, "", EndReason.COMPLETED, "")
+            )
     else:
         course.residual = True
     if course.residual or course.metastatic:
@@ -832,8 +1110,11 @@ def _primary_treatment(rng, record: TumorRecord, course: _Course, diagnosis: dt.
 
 def _systemic(rng, record: TumorRecord, course: _Course, after: dt.date, horizon: dt.date) -> dt.date:
     """Treatment of residual or metastatic disease: ALK inhibitor for ALK-positive disease, else others."""
-    statuses = {t["gene"] for t in record.molecular_tests
-                if t["result"] == TestResult.POSITIVE and t["method"] not in (TestMethod.IHC, TestMethod.PAN_TRK_IHC)}
+    statuses = {
+        t["gene"]
+        for t in record.molecular_tests
+        if t["result"] == TestResult.POSITIVE and t["method"] not in (TestMethod.IHC, TestMethod.PAN_TRK_IHC)
+    }
     start = after + _days(14 + rng.random() * 30)
     if start >= horizon:
         return after
@@ -851,7 +1132,10 @@ def _systemic(rng, record: TumorRecord, course: _Course, after: dt.date, horizon
         on_target = False
         roll = rng.random()
         if roll < 0.3:
-            category, agent = TreatmentCategory.NSAID, Agent.CELECOXIB if rng.random() < 0.5 else Agent.IBUPROFEN
+            category, agent = (
+                TreatmentCategory.NSAID,
+                Agent.CELECOXIB if rng.random() < 0.5 else Agent.IBUPROFEN,
+            )
         elif roll < 0.55:
             category, agent = TreatmentCategory.CORTICOSTEROID, Agent.PREDNISONE
         elif roll < 0.85:
@@ -885,8 +1169,14 @@ def _systemic(rng, record: TumorRecord, course: _Course, after: dt.date, horizon
 
 def _event(event_type: str, date: dt.date, source_index: int | None, rng, sites=()) -> dict:
     basis = EventBasis.IMAGING if rng.random() < 0.85 else EventBasis.PATHOLOGY
-    return {"event_type": event_type, "date": date, "date_precision": DatePrecision.DAY,
-            "metastatic_sites": list(sites), "basis": basis, "source_imaging_index": source_index}
+    return {
+        "event_type": event_type,
+        "date": date,
+        "date_precision": DatePrecision.DAY,
+        "metastatic_sites": list(sites),
+        "basis": basis,
+        "source_imaging_index": source_index,
+    }
 
 
 def _visits(rng, start: dt.date, end: dt.date) -> list[dt.date]:
@@ -894,7 +1184,9 @@ def _visits(rng, start: dt.date, end: dt.date) -> list[dt.date]:
     with a few missed visits (never two in a row, never a yearly one, so no gap exceeds 13 months)."""
     dates, month, missed_last = [], 0.0, False
     while True:
-        step = next((every for until, every in SURVEILLANCE_RHYTHM if month < until), SURVEILLANCE_LATER_EVERY)
+        step = next(
+            (every for until, every in SURVEILLANCE_RHYTHM if month < until), SURVEILLANCE_LATER_EVERY
+        )
         month += step
         when = start + _months(month) + _days(rng.uniform(-10, 14))
         if when > end:
@@ -914,10 +1206,14 @@ def _event_risk(course: _Course) -> float:
     return min(risk, 0.9)
 
 
-def _follow_up(rng, record: TumorRecord, course: _Course, start: dt.date, horizon: dt.date, *, no_event: bool) -> None:
+def _follow_up(
+    rng, record: TumorRecord, course: _Course, start: dt.date, horizon: dt.date, *, no_event: bool
+) -> None:
     if record.events:
         # Progression already seen on response imaging: surveillance of the residual disease goes on.
-        _continue_surveillance(rng, record, course, record.events[-1]["date"], horizon, ImagingResult.STABLE_RESIDUAL)
+        _continue_surveillance(
+            rng, record, course, record.events[-1]["date"], horizon, ImagingResult.STABLE_RESIDUAL
+        )
         return
     if no_event:
         event_month = None
@@ -937,30 +1233,65 @@ def _follow_up(rng, record: TumorRecord, course: _Course, start: dt.date, horizo
             modality, region = _modality(rng, course.group, record.tumor["primary_site"])
         record.imaging.append(_imaging(when, ImagingPurpose.SURVEILLANCE, modality, region, baseline))
     # Distant metastasis without a local event (rare).
-    if not record.events and not no_event and not course.metastatic and rng.random() < 0.028 and record.imaging:
+    if (
+        not record.events
+        and not no_event
+        and not course.metastatic
+        and rng.random() < 0.028
+        and record.imaging
+    ):
         _distant(rng, record, record.imaging[-1]["date"] + _months(1 + rng.random() * 6), horizon)
 
 
 def _distant(rng, record: TumorRecord, when: dt.date, horizon: dt.date) -> None:
     if when > horizon:
         return
-    sites = rng.sample([MetastaticSite.LUNG, MetastaticSite.LIVER, MetastaticSite.PERITONEUM, MetastaticSite.BONE,
-                        MetastaticSite.DISTANT_NODES, MetastaticSite.CNS], 1 + (rng.random() < 0.3))
-    record.imaging.append(_imaging(when, ImagingPurpose.SURVEILLANCE, Modality.PET_CT, ImagingRegion.WHOLE_BODY,
-                                   ImagingResult.DISTANT_METASTASIS))
-    record.events.append(_event(EventType.DISTANT_METASTASIS, when, len(record.imaging) - 1, rng,
-                                sites=[str(site) for site in sorted(sites)]))
+    sites = rng.sample(
+        [
+            MetastaticSite.LUNG,
+            MetastaticSite.LIVER,
+            MetastaticSite.PERITONEUM,
+            MetastaticSite.BONE,
+            MetastaticSite.DISTANT_NODES,
+            MetastaticSite.CNS,
+        ],
+        1 + (rng.random() < 0.3),
+    )
+    record.imaging.append(
+        _imaging(
+            when,
+            ImagingPurpose.SURVEILLANCE,
+            Modality.PET_CT,
+            ImagingRegion.WHOLE_BODY,
+            ImagingResult.DISTANT_METASTASIS,
+        )
+    )
+    record.events.append(
+        _event(
+            EventType.DISTANT_METASTASIS,
+            when,
+            len(record.imaging) - 1,
+            rng,
+            sites=[str(site) for site in sorted(sites)],
+        )
+    )
 
 
-def _recurrence(rng, record: TumorRecord, course: _Course, when: dt.date, horizon: dt.date, modality, region) -> None:
+def _recurrence(
+    rng, record: TumorRecord, course: _Course, when: dt.date, horizon: dt.date, modality, region
+) -> None:
     """A first event found at a surveillance visit, its treatment, and surveillance after it."""
     if course.residual:
         event_type, result = EventType.PROGRESSION, ImagingResult.PROGRESSION
     else:
         roll = rng.random()
-        event_type, result = (EventType.LOCAL_RECURRENCE, ImagingResult.LOCAL_RECURRENCE) if roll < 0.86 else \
-            (EventType.REGIONAL_RECURRENCE, ImagingResult.REGIONAL_RECURRENCE) if roll < 0.95 else \
-            (EventType.DISTANT_METASTASIS, ImagingResult.DISTANT_METASTASIS)
+        event_type, result = (
+            (EventType.LOCAL_RECURRENCE, ImagingResult.LOCAL_RECURRENCE)
+            if roll < 0.86
+            else (EventType.REGIONAL_RECURRENCE, ImagingResult.REGIONAL_RECURRENCE)
+            if roll < 0.95
+            else (EventType.DISTANT_METASTASIS, ImagingResult.DISTANT_METASTASIS)
+        )
     sites = []
     if event_type == EventType.DISTANT_METASTASIS:
         sites = [str(rng.choice([MetastaticSite.LUNG, MetastaticSite.LIVER, MetastaticSite.PERITONEUM]))]
@@ -984,8 +1315,9 @@ def _recurrence(rng, record: TumorRecord, course: _Course, when: dt.date, horizo
         residual = course.residual
         if len(record.events) > before:
             # Progressed again on treatment: the residual disease stays under surveillance.
-            _continue_surveillance(rng, record, course, record.events[-1]["date"], horizon,
-                                   ImagingResult.STABLE_RESIDUAL)
+            _continue_surveillance(
+                rng, record, course, record.events[-1]["date"], horizon, ImagingResult.STABLE_RESIDUAL
+            )
             return
     result = ImagingResult.STABLE_RESIDUAL if residual else ImagingResult.NED
     visits = _visits(rng, restart, horizon)
@@ -999,8 +1331,9 @@ def _recurrence(rng, record: TumorRecord, course: _Course, when: dt.date, horizo
         record.imaging.append(_imaging(visit, ImagingPurpose.SURVEILLANCE, modality, region, result))
 
 
-def _continue_surveillance(rng, record: TumorRecord, course: _Course, start: dt.date, horizon: dt.date,
-                           result: str) -> None:
+def _continue_surveillance(
+    rng, record: TumorRecord, course: _Course, start: dt.date, horizon: dt.date, result: str
+) -> None:
     modality, region = _modality(rng, course.group, record.tumor["primary_site"])
     for visit in _visits(rng, start, horizon):
         record.imaging.append(_imaging(visit, ImagingPurpose.SURVEILLANCE, modality, region, result))
@@ -1014,8 +1347,9 @@ def _plant_unrecorded_event(rng, record: TumorRecord) -> None:
             return
     start = record.tumor["date_of_diagnosis"] + _months(6)
     modality, region = _modality(rng, SiteGroup(record.tumor["site_group"]), record.tumor["primary_site"])
-    record.imaging.append(_imaging(start, ImagingPurpose.SURVEILLANCE, modality, region,
-                                   ImagingResult.LOCAL_RECURRENCE))
+    record.imaging.append(
+        _imaging(start, ImagingPurpose.SURVEILLANCE, modality, region, ImagingResult.LOCAL_RECURRENCE)
+    )
 
 
 # --- writing --------------------------------------------------------------------------------------------
@@ -1041,7 +1375,9 @@ def ensure_generator_users() -> tuple[object, list[object]]:
     from registry.roles import COORDINATOR
 
     User = get_user_model()
-    generator, created = User.objects.get_or_create(username=GENERATOR_USERNAME, defaults={"is_active": False})
+    generator, created = User.objects.get_or_create(
+        username=GENERATOR_USERNAME, defaults={"is_active": False}
+    )
     if created:
         generator.set_unusable_password()
         generator.save(update_fields=["password"])
@@ -1126,8 +1462,10 @@ def _write_in_parallel(batches, context: _WriteContext, workers: int, on_batch) 
     forking = multiprocessing.get_context("fork")
     todo, done = forking.Queue(maxsize=workers * 2), forking.Queue()
     connections.close_all()  # children must not share the parent's socket
-    processes = [forking.Process(target=_writer_process, args=(context, todo, done), daemon=True)
-                 for _ in range(workers)]
+    processes = [
+        forking.Process(target=_writer_process, args=(context, todo, done), daemon=True)
+        for _ in range(workers)
+    ]
     for process in processes:
         process.start()
     summary, failure = CohortSummary(), None
@@ -1195,8 +1533,9 @@ def _writer_process(context: _WriteContext, todo, done) -> None:
         connections.close_all()
 
 
-def _write_batch(batch: list[PatientRecord], numbers: list[int], context: _WriteContext,
-                 summary: CohortSummary) -> None:
+def _write_batch(
+    batch: list[PatientRecord], numbers: list[int], context: _WriteContext, summary: CohortSummary
+) -> None:
     """Write one batch in one transaction: patients, tumors and every child record, with history."""
     from django.db import transaction
 
@@ -1209,7 +1548,14 @@ def _write_batch_rows(batch, numbers, context: _WriteContext, summary: CohortSum
     from django.utils import timezone
 
     from registry.models import (
-        DiseaseEvent, ImagingStudy, MolecularTest, Patient, Presentation, Surgery, Treatment, Tumor,
+        DiseaseEvent,
+        ImagingStudy,
+        MolecularTest,
+        Patient,
+        Presentation,
+        Surgery,
+        Treatment,
+        Tumor,
     )
     from registry.services import tumor_refresh_derived
 
@@ -1227,7 +1573,9 @@ def _write_batch_rows(batch, numbers, context: _WriteContext, summary: CohortSum
         institution_id__in=set(institution_ids),
         medical_record_number__in=[r.patient["medical_record_number"] for r in batch],
     ).values_list("institution_id", "medical_record_number")
-    wanted = {(institution_ids[r.patient["institution_index"]], r.patient["medical_record_number"]) for r in batch}
+    wanted = {
+        (institution_ids[r.patient["institution_index"]], r.patient["medical_record_number"]) for r in batch
+    }
     if any(pair in wanted for pair in taken):
         raise CohortWriteError(
             "Medical record numbers of this cohort are already in the database: use an empty database or "
@@ -1235,28 +1583,32 @@ def _write_batch_rows(batch, numbers, context: _WriteContext, summary: CohortSum
         )
 
     patients = []
-    for number, record in zip(numbers, batch):
+    for number, record in zip(numbers, batch, strict=False):
         values = dict(record.patient)
         coordinator = values.pop("coordinator_index")
-        patients.append(Patient(
-            registry_number=number,
-            institution_id=institution_ids[values.pop("institution_index")],
-            coordinator_id=None if coordinator is None else coordinator_ids[coordinator],
-            last_contact=_expected_last_contact(record),
-            **values,
-        ))
+        patients.append(
+            Patient(
+                registry_number=number,
+                institution_id=institution_ids[values.pop("institution_index")],
+                coordinator_id=None if coordinator is None else coordinator_ids[coordinator],
+                last_contact=_expected_last_contact(record),
+                **values,
+            )
+        )
     create(Patient, patients)
 
     tumors, owners = [], []
-    for patient, record in zip(patients, batch):
+    for patient, record in zip(patients, batch, strict=False):
         for tumor_record in record.tumors:
-            tumors.append(Tumor(patient_id=patient.pk, **tumor_record.tumor, **_expected_tumor_derived(tumor_record)))
+            tumors.append(
+                Tumor(patient_id=patient.pk, **tumor_record.tumor, **_expected_tumor_derived(tumor_record))
+            )
             owners.append(tumor_record)
     create(Tumor, tumors)
 
     presentations, surgeries, tests, treatments, imaging = [], [], [], [], []
     imaging_of = []
-    for tumor, record in zip(tumors, owners):
+    for tumor, record in zip(tumors, owners, strict=False):
         tumor_id = tumor.pk
         presentations.append(Presentation(tumor_id=tumor_id, **record.presentation))
         surgeries.extend(Surgery(tumor_id=tumor_id, **row) for row in record.surgeries)
@@ -1272,27 +1624,43 @@ def _write_batch_rows(batch, numbers, context: _WriteContext, summary: CohortSum
     create(ImagingStudy, imaging)
 
     events = []
-    for tumor, record, studies in zip(tumors, owners, imaging_of):
+    for tumor, record, studies in zip(tumors, owners, imaging_of, strict=False):
         for row in record.events:
             values = dict(row)
             source = values.pop("source_imaging_index")
-            events.append(DiseaseEvent(
-                tumor_id=tumor.pk, source_imaging_id=None if source is None else studies[source].pk, **values,
-            ))
+            events.append(
+                DiseaseEvent(
+                    tumor_id=tumor.pk,
+                    source_imaging_id=None if source is None else studies[source].pk,
+                    **values,
+                )
+            )
     create(DiseaseEvent, events)
 
     tumor_ids = [tumor.pk for tumor in tumors]
     # One set-based UPDATE for the definitive resection (surgeries get their ids only now), so that the
     # refresh below, which stays the authority on every derived column, finds nothing left to change:
     # its row-by-row bulk_update is by far the slowest step at 100,000 patients.
-    first_clear_resection = Surgery.objects.filter(
-        tumor_id=OuterRef("pk"), margin__in=[Margin.R0, Margin.R1],
-    ).exclude(extent=SurgeryExtent.BIOPSY).order_by("date", "id").values("id")[:1]
+    first_clear_resection = (
+        Surgery.objects.filter(
+            tumor_id=OuterRef("pk"),
+            margin__in=[Margin.R0, Margin.R1],
+        )
+        .exclude(extent=SurgeryExtent.BIOPSY)
+        .order_by("date", "id")
+        .values("id")[:1]
+    )
     Tumor.objects.filter(pk__in=tumor_ids).update(definitive_resection_id=Subquery(first_clear_resection))
     tumor_refresh_derived(tumor_ids=tumor_ids)
 
 
-HISTORY_OWN_COLUMNS = {"history_id", "history_date", "history_change_reason", "history_type", "history_user_id"}
+HISTORY_OWN_COLUMNS = {
+    "history_id",
+    "history_date",
+    "history_change_reason",
+    "history_type",
+    "history_user_id",
+}
 HISTORY_ID_CHUNK = 5000
 
 
@@ -1314,7 +1682,7 @@ def _copy_into_history(model, ids: list[int], *, user_id: int, reason: str, when
     sources = ", ".join(quote(source) for _, source in pairs)
     with connection.cursor() as cursor:
         for start in range(0, len(ids), HISTORY_ID_CHUNK):
-            chunk = ids[start:start + HISTORY_ID_CHUNK]
+            chunk = ids[start : start + HISTORY_ID_CHUNK]
             cursor.execute(
                 f"INSERT INTO {quote(historical._meta.db_table)} "
                 f"({targets}, history_date, history_change_reason, history_type, history_user_id) "

@@ -3,6 +3,7 @@
 Messages name the field and the rule, not the dates or names involved: no identifier reaches an error.
 Rules that a database constraint can also enforce are backed by one in `registry.models`.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,8 +15,8 @@ from django.utils import timezone
 from registry.coding import is_valid_topography, normalize_topography
 from registry.dates import PartialDate, is_before
 from registry.vocabularies import (
-    Behavior,
     IMT_HISTOLOGY,
+    Behavior,
     ImagingPurpose,
     Margin,
     MetastaticSite,
@@ -99,7 +100,9 @@ def _death_after_records(errors: Errors, patient, death: PartialDate) -> None:
 
     for label, when in patient_record_dates(patient.pk):
         if is_before(death, when):
-            errors["date_of_death"].append(f"Date of death must be on or after every recorded date ({label}).")
+            errors["date_of_death"].append(
+                f"Date of death must be on or after every recorded date ({label})."
+            )
             return
 
 
@@ -130,8 +133,9 @@ def tumor_errors(tumor) -> Errors:
     return errors
 
 
-def _after_diagnosis(errors: Errors, record, field: str, when: PartialDate | None, label: str,
-                     *, allowed_days_before: int = 0) -> None:
+def _after_diagnosis(
+    errors: Errors, record, field: str, when: PartialDate | None, label: str, *, allowed_days_before: int = 0
+) -> None:
     tumor = _tumor_of(record)
     if tumor is None or when is None:
         return
@@ -152,7 +156,9 @@ def surgery_errors(surgery) -> Errors:
     if surgery.extent == SurgeryExtent.BIOPSY and surgery.margin:
         errors["margin"].append("A biopsy has no resection margin; leave it empty.")
     if surgery.extent and surgery.extent != SurgeryExtent.BIOPSY and surgery.margin not in Margin.values:
-        errors["margin"].append("Give the residual tumor classification (R0, R1, R2 or RX) for every resection.")
+        errors["margin"].append(
+            "Give the residual tumor classification (R0, R1, R2 or RX) for every resection."
+        )
     return errors
 
 
@@ -160,8 +166,12 @@ def molecular_test_errors(test) -> Errors:
     errors: Errors = defaultdict(list)
     _not_in_future(errors, "specimen_date", test.specimen_date, "Specimen date")
     _after_diagnosis(
-        errors, test, "specimen_date", _partial(test.specimen_date, test.specimen_date_precision),
-        "Specimen date", allowed_days_before=PRE_DIAGNOSIS_WINDOW_DAYS,
+        errors,
+        test,
+        "specimen_date",
+        _partial(test.specimen_date, test.specimen_date_precision),
+        "Specimen date",
+        allowed_days_before=PRE_DIAGNOSIS_WINDOW_DAYS,
     )
     counted, rearranged = test.nuclei_counted, test.nuclei_rearranged
     if counted is not None and rearranged is not None and rearranged > counted:
@@ -185,10 +195,18 @@ def treatment_errors(treatment) -> Errors:
     _not_in_future(errors, "end_date", treatment.end_date, "End date")
     start = _partial(treatment.start_date, treatment.start_date_precision)
     end = _partial(treatment.end_date, treatment.end_date_precision)
-    _after_diagnosis(errors, treatment, "start_date", start, "Treatment start",
-                     allowed_days_before=PRE_DIAGNOSIS_WINDOW_DAYS)
+    _after_diagnosis(
+        errors,
+        treatment,
+        "start_date",
+        start,
+        "Treatment start",
+        allowed_days_before=PRE_DIAGNOSIS_WINDOW_DAYS,
+    )
     if end is not None:
-        _death_check(errors, "end_date", end, _tumor_of(treatment) and treatment.tumor.patient, "Treatment end")
+        _death_check(
+            errors, "end_date", end, _tumor_of(treatment) and treatment.tumor.patient, "Treatment end"
+        )
     if is_before(end, start):
         errors["end_date"].append("End date must be on or after the start date.")
     if treatment.end_reason and not treatment.end_date:
@@ -201,8 +219,9 @@ def imaging_errors(study) -> Errors:
     _not_in_future(errors, "date", study.date, "Imaging date")
     when = _partial(study.date, study.date_precision)
     if study.purpose == ImagingPurpose.STAGING:
-        _after_diagnosis(errors, study, "date", when, "Staging imaging",
-                         allowed_days_before=PRE_DIAGNOSIS_WINDOW_DAYS)
+        _after_diagnosis(
+            errors, study, "date", when, "Staging imaging", allowed_days_before=PRE_DIAGNOSIS_WINDOW_DAYS
+        )
     else:
         _after_diagnosis(errors, study, "date", when, "Surveillance or response imaging")
     return errors

@@ -1,4 +1,5 @@
 """Coded vocabularies of the record. Where a NAACCR item exists the stored value is its code."""
+
 from django.db import models
 
 

@@ -1,4 +1,5 @@
 """Shared fixtures: one user per role (made once per test), API clients, service checks."""
+
 import os
 import socket
 from urllib.parse import urlparse

@@ -1,4 +1,5 @@
 """factory_boy factories for the record, shared by every test package."""
+
 import datetime as dt
 
 import factory
@@ -7,7 +8,14 @@ from django.contrib.auth.models import Group
 
 from registry import models
 from registry.vocabularies import (
-    ImagingPurpose, ImagingResult, Margin, Modality, Sex, SurgeryExtent, TestMethod, TestResult,
+    ImagingPurpose,
+    ImagingResult,
+    Margin,
+    Modality,
+    Sex,
+    SurgeryExtent,
+    TestMethod,
+    TestResult,
     TreatmentCategory,
 )
 

@@ -1,4 +1,5 @@
 """No log line carries a database error's details (they contain the failing row, i.e. patient data)."""
+
 import logging
 
 import pytest
@@ -27,7 +28,8 @@ def test_a_logged_integrity_error_keeps_its_class_but_not_the_failing_row(caplog
 
 
 def test_messages_are_cut_at_their_detail_part():
-    record = logging.LogRecord("x", logging.ERROR, __file__, 1, "insert failed DETAIL: Failing row contains (Smith)",
-                               None, None)
+    record = logging.LogRecord(
+        "x", logging.ERROR, __file__, 1, "insert failed DETAIL: Failing row contains (Smith)", None, None
+    )
     RedactDatabaseErrors().filter(record)
     assert record.getMessage() == "insert failed [details withheld]"

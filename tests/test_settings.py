@@ -1,4 +1,5 @@
 """Production settings refuse to start without their secrets and pass Django's deployment checks."""
+
 import os
 import secrets
 import subprocess
@@ -11,8 +12,14 @@ ROOT = Path(__file__).resolve().parents[1]
 def run_check(**env):
     base = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL")}
     base.update(DJANGO_SETTINGS_MODULE="config.settings.production", **env)
-    return subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-                          cwd=ROOT, env=base, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=base,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_production_refuses_to_start_without_a_secret_key():
@@ -26,6 +33,9 @@ def test_production_refuses_to_start_without_allowed_hosts_or_database():
 
 
 def test_production_passes_the_deployment_checks():
-    result = run_check(SECRET_KEY=secrets.token_urlsafe(60), ALLOWED_HOSTS="registry.example.org",
-                       DATABASE_URL="postgres://u@127.0.0.1/x")
+    result = run_check(
+        SECRET_KEY=secrets.token_urlsafe(60),
+        ALLOWED_HOSTS="registry.example.org",
+        DATABASE_URL="postgres://u@127.0.0.1/x",
+    )
     assert result.returncode == 0, result.stdout + result.stderr

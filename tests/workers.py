@@ -1,5 +1,6 @@
 """Real Celery workers for integration tests: private processes against the test database and a
 private Redis database number, each in its own process group so a kill takes the whole pool."""
+
 from __future__ import annotations
 
 import os
@@ -41,11 +42,28 @@ def worker_environment(*, redis_db: int, **extra: str) -> dict[str, str]:
     }
 
 
-def start_worker(env: dict[str, str], *, name: str, log=None, extra_args: tuple[str, ...] = ()) -> subprocess.Popen:
+def start_worker(
+    env: dict[str, str], *, name: str, log=None, extra_args: tuple[str, ...] = ()
+) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--without-gossip", "--without-mingle",
-         "--without-heartbeat", "-n", f"{name}@%h", *extra_args],
-        cwd=ROOT, env=env, start_new_session=True, stdout=log or subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-n",
+            f"{name}@%h",
+            *extra_args,
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=log or subprocess.DEVNULL,
         stderr=subprocess.STDOUT if log else subprocess.DEVNULL,
     )
 

@@ -1,4 +1,5 @@
 """Settings shared by every environment; each environment module imports and adjusts these."""
+
 from pathlib import Path
 
 import dj_database_url
@@ -194,7 +195,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "filters": {"redact_database_errors": {"()": "config.logging.RedactDatabaseErrors"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_database_errors"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_database_errors"],
+        },
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {

@@ -1,4 +1,5 @@
 """Demo: embedded SQLite, Celery tasks run in-process (only here), e-mail to the console."""
+
 from .base import *  # noqa: F401,F403
 from .base import BASE_DIR
 from .env import env_str

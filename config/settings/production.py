@@ -1,7 +1,9 @@
 """Production: every secret and host comes from the environment; refuses to start without them."""
+
+import dj_database_url
+
 from .base import *  # noqa: F401,F403
 from .env import env_bool, env_int, env_list, env_str
-import dj_database_url
 
 SECRET_KEY = env_str("SECRET_KEY", required=True)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")

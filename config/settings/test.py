@@ -1,4 +1,5 @@
 """Test suite: PostgreSQL at DATABASE_URL, real broker for the worker tests, mail kept in memory."""
+
 from .base import *  # noqa: F401,F403
 
 DEBUG = False

@@ -1,4 +1,5 @@
 """Admin: cohorts (read and manage), the export log and key table read-only for everyone."""
+
 from django.contrib import admin
 
 from outcomes.cohorts.models import Cohort, ExportLog, SurrogateKey
@@ -20,8 +21,16 @@ class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(ExportLog)
 class ExportLogAdmin(ReadOnlyAdmin):
-    list_display = ("started_at", "user", "cohort_name", "cut_off", "file_format", "deidentified", "status",
-                    "tumor_rows")
+    list_display = (
+        "started_at",
+        "user",
+        "cohort_name",
+        "cut_off",
+        "file_format",
+        "deidentified",
+        "status",
+        "tumor_rows",
+    )
     list_filter = ("status", "deidentified", "file_format")
     list_select_related = ("user",)
     date_hierarchy = "started_at"

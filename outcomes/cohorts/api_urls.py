@@ -1,4 +1,5 @@
 """API routes of cohorts and exports (under /api/)."""
+
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 

@@ -5,6 +5,7 @@ is written into the ZIP (CSV or a Parquet row group) and the compressed bytes ar
 memory stays bounded whatever the cohort size. The manifest is written last; the export-log row is
 closed in `finally`, also when the stream fails midway or the client goes away.
 """
+
 from __future__ import annotations
 
 import csv
@@ -46,7 +47,12 @@ def _arrow_types() -> dict:
     # pyarrow only for Parquet: a CSV export does not pay its import time and memory.
     import pyarrow as pa
 
-    return {cols.INTEGER: pa.int64(), cols.NUMBER: pa.float64(), cols.STRING: pa.string(), cols.BOOLEAN: pa.bool_()}
+    return {
+        cols.INTEGER: pa.int64(),
+        cols.NUMBER: pa.float64(),
+        cols.STRING: pa.string(),
+        cols.BOOLEAN: pa.bool_(),
+    }
 
 
 @dataclass
@@ -151,8 +157,10 @@ class _TableWriter:
         if self.file_format == "parquet":
             import pyarrow as pa
 
-            arrays = [pa.array([row[i] for row in values], type=self.schema.field(i).type)
-                      for i in range(len(self.columns))]
+            arrays = [
+                pa.array([row[i] for row in values], type=self.schema.field(i).type)
+                for i in range(len(self.columns))
+            ]
             self.parquet.write_table(pa.Table.from_arrays(arrays, schema=self.schema))
         else:
             # The csv module writes None as an empty field and floats with repr(): no per-value pass here.
@@ -206,6 +214,7 @@ def _bundle_tumors(plan: ExportPlan):
 
 # --- source rows per table --------------------------------------------------------------------------
 
+
 def tumor_source_chunks(plan: ExportPlan, ctx: _Context) -> Iterator[list[dict]]:
     # Without criteria the bundle's tumors are exactly what analysis rows select on their own (consent not
     # withdrawn, diagnosed by the cut-off): no selection subquery, no per-batch check of it.
@@ -216,12 +225,17 @@ def tumor_source_chunks(plan: ExportPlan, ctx: _Context) -> Iterator[list[dict]]
         ctx.keys.load("tumor", (r.tumor_id for r in chunk))
         identifiers = {}
         if plan.identified:
-            identifiers = {p["id"]: p for p in Patient.objects.filter(
-                pk__in={r.patient_id for r in chunk}).values(
-                "id", "last_name", "first_name", "medical_record_number", "date_of_birth")}
+            identifiers = {
+                p["id"]: p
+                for p in Patient.objects.filter(pk__in={r.patient_id for r in chunk}).values(
+                    "id", "last_name", "first_name", "medical_record_number", "date_of_birth"
+                )
+            }
         rows = []
         for analysis_row in chunk:
-            row = dict(zip(ANALYSIS_COLUMNS, as_values(analysis_row)))  # as_dict(), without fields() per row
+            row = dict(
+                zip(ANALYSIS_COLUMNS, as_values(analysis_row), strict=False)
+            )  # as_dict(), without fields() per row
             origin = row["diagnosis_date"]
             follow_up_end = row["death_date"] or row["last_contact"]
             age_at_end = None
@@ -236,31 +250,49 @@ def tumor_source_chunks(plan: ExportPlan, ctx: _Context) -> Iterator[list[dict]]
             row["cause_of_death"] = row["cause_of_death"] or None if row["death_date"] else None
             if plan.identified:
                 patient = identifiers[row["patient_id"]]
-                row.update(last_name=patient["last_name"], first_name=patient["first_name"],
-                           medical_record_number=patient["medical_record_number"],
-                           date_of_birth=_iso(patient["date_of_birth"]), date_of_diagnosis=_iso(origin))
+                row.update(
+                    last_name=patient["last_name"],
+                    first_name=patient["first_name"],
+                    medical_record_number=patient["medical_record_number"],
+                    date_of_birth=_iso(patient["date_of_birth"]),
+                    date_of_diagnosis=_iso(origin),
+                )
             rows.append(row)
         yield rows
 
 
-def _long_table_chunks(plan: ExportPlan, ctx: _Context, queryset, fields: list[str],
-                       shape, table: str) -> Iterator[list[dict] | copy_export.CopyRange]:
+def _long_table_chunks(
+    plan: ExportPlan, ctx: _Context, queryset, fields: list[str], shape, table: str
+) -> Iterator[list[dict] | copy_export.CopyRange]:
     if ctx.copy:
-        yield from copy_export.long_table_ranges(table, plan, ctx, cols.columns_for(table, identified=plan.identified),
-                                                 _bundle_tumors(plan))
+        yield from copy_export.long_table_ranges(
+            table, plan, ctx, cols.columns_for(table, identified=plan.identified), _bundle_tumors(plan)
+        )
         return
-    base = ["id", "tumor_id", "tumor__patient_id", "tumor__date_of_diagnosis",
-            "tumor__date_of_diagnosis_precision", "tumor__patient__registry_number"]
-    values = queryset.filter(tumor__in=_bundle_tumors(plan).values("pk")).order_by("tumor_id", "id").values(
-        *base, *fields)
+    base = [
+        "id",
+        "tumor_id",
+        "tumor__patient_id",
+        "tumor__date_of_diagnosis",
+        "tumor__date_of_diagnosis_precision",
+        "tumor__patient__registry_number",
+    ]
+    values = (
+        queryset.filter(tumor__in=_bundle_tumors(plan).values("pk"))
+        .order_by("tumor_id", "id")
+        .values(*base, *fields)
+    )
     for chunk in _chunks(values.iterator(chunk_size=CHUNK_ROWS)):
         ctx.keys.load("patient", (r["tumor__patient_id"] for r in chunk))
         ctx.keys.load("tumor", (r["tumor_id"] for r in chunk))
         rows = []
         for record in chunk:
             origin = impute(record["tumor__date_of_diagnosis"], record["tumor__date_of_diagnosis_precision"])
-            row = {"tumor_id": record["tumor_id"], "patient_id": record["tumor__patient_id"],
-                   "registry_number": record["tumor__patient__registry_number"]}
+            row = {
+                "tumor_id": record["tumor_id"],
+                "patient_id": record["tumor__patient_id"],
+                "registry_number": record["tumor__patient__registry_number"],
+            }
             row.update(shape(record, origin))
             rows.append(row)
         yield rows
@@ -278,10 +310,22 @@ def _dated(record, field_name, origin, cut_off):
 def event_source_chunks(plan, ctx):
     def shape(record, origin):
         date, day = _dated(record, "date", origin, plan.cut_off)
-        return {"event_type": record["event_type"], "day": day, "date": _iso(date), "basis": record["basis"],
-                "metastatic_sites": ";".join(str(s) for s in (record["metastatic_sites"] or [])) or None}
-    return _long_table_chunks(plan, ctx, DiseaseEvent.objects.filter(date__lte=plan.cut_off),
-                              ["event_type", "date", "date_precision", "metastatic_sites", "basis"], shape, "events")
+        return {
+            "event_type": record["event_type"],
+            "day": day,
+            "date": _iso(date),
+            "basis": record["basis"],
+            "metastatic_sites": ";".join(str(s) for s in (record["metastatic_sites"] or [])) or None,
+        }
+
+    return _long_table_chunks(
+        plan,
+        ctx,
+        DiseaseEvent.objects.filter(date__lte=plan.cut_off),
+        ["event_type", "date", "date_precision", "metastatic_sites", "basis"],
+        shape,
+        "events",
+    )
 
 
 def treatment_source_chunks(plan, ctx):
@@ -290,35 +334,93 @@ def treatment_source_chunks(plan, ctx):
         end, end_day = (None, None)
         if record["end_date"]:
             end, end_day = _dated(record, "end_date", origin, plan.cut_off)
-        return {"category": record["category"], "agent": record["agent"], "start_day": start_day,
-                "start_date": _iso(start), "end_day": end_day, "end_date": _iso(end), "intent": record["intent"],
-                "end_reason": record["end_reason"] if end else "", "best_response": record["best_response"]}
+        return {
+            "category": record["category"],
+            "agent": record["agent"],
+            "start_day": start_day,
+            "start_date": _iso(start),
+            "end_day": end_day,
+            "end_date": _iso(end),
+            "intent": record["intent"],
+            "end_reason": record["end_reason"] if end else "",
+            "best_response": record["best_response"],
+        }
+
     return _long_table_chunks(
-        plan, ctx, Treatment.objects.filter(start_date__lte=plan.cut_off),
-        ["category", "agent", "start_date", "start_date_precision", "end_date", "end_date_precision", "intent",
-         "end_reason", "best_response"], shape, "treatments")
+        plan,
+        ctx,
+        Treatment.objects.filter(start_date__lte=plan.cut_off),
+        [
+            "category",
+            "agent",
+            "start_date",
+            "start_date_precision",
+            "end_date",
+            "end_date_precision",
+            "intent",
+            "end_reason",
+            "best_response",
+        ],
+        shape,
+        "treatments",
+    )
 
 
 def imaging_source_chunks(plan, ctx):
     def shape(record, origin):
         date, day = _dated(record, "date", origin, plan.cut_off)
-        return {"day": day, "date": _iso(date), "purpose": record["purpose"], "modality": record["modality"],
-                "region": record["region"], "result": record["result"]}
-    return _long_table_chunks(plan, ctx, ImagingStudy.objects.filter(date__lte=plan.cut_off),
-                              ["date", "date_precision", "purpose", "modality", "region", "result"], shape, "imaging")
+        return {
+            "day": day,
+            "date": _iso(date),
+            "purpose": record["purpose"],
+            "modality": record["modality"],
+            "region": record["region"],
+            "result": record["result"],
+        }
+
+    return _long_table_chunks(
+        plan,
+        ctx,
+        ImagingStudy.objects.filter(date__lte=plan.cut_off),
+        ["date", "date_precision", "purpose", "modality", "region", "result"],
+        shape,
+        "imaging",
+    )
 
 
 def molecular_source_chunks(plan, ctx):
     def shape(record, origin):
         date, day = _dated(record, "specimen_date", origin, plan.cut_off)
-        return {"specimen_day": day, "specimen_date": _iso(date), "gene": record["gene"],
-                "method": record["method"], "ihc_clone": record["ihc_clone"], "result": record["result"],
-                "nuclei_counted": record["nuclei_counted"], "nuclei_rearranged": record["nuclei_rearranged"],
-                "fusion_partner": record["fusion_partner"]}
+        return {
+            "specimen_day": day,
+            "specimen_date": _iso(date),
+            "gene": record["gene"],
+            "method": record["method"],
+            "ihc_clone": record["ihc_clone"],
+            "result": record["result"],
+            "nuclei_counted": record["nuclei_counted"],
+            "nuclei_rearranged": record["nuclei_rearranged"],
+            "fusion_partner": record["fusion_partner"],
+        }
+
     return _long_table_chunks(
-        plan, ctx, MolecularTest.objects.filter(specimen_date__lte=plan.cut_off),
-        ["specimen_date", "specimen_date_precision", "gene", "method", "ihc_clone", "result", "nuclei_counted",
-         "nuclei_rearranged", "fusion_partner"], shape, "molecular")
+        plan,
+        ctx,
+        MolecularTest.objects.filter(specimen_date__lte=plan.cut_off),
+        [
+            "specimen_date",
+            "specimen_date_precision",
+            "gene",
+            "method",
+            "ihc_clone",
+            "result",
+            "nuclei_counted",
+            "nuclei_rearranged",
+            "fusion_partner",
+        ],
+        shape,
+        "molecular",
+    )
 
 
 TABLE_SOURCES = (
@@ -332,19 +434,33 @@ TABLE_SOURCES = (
 
 # --- the bundle -------------------------------------------------------------------------------------
 
+
 def deidentification_settings(plan: ExportPlan) -> dict:
     if plan.identified:
-        return {"method": "none: identified export (permission cohorts.export_identified)", "identified": True}
+        return {
+            "method": "none: identified export (permission cohorts.export_identified)",
+            "identified": True,
+        }
     return {
         "method": "HIPAA Safe Harbor (45 CFR 164.514(b)(2))",
         "identified": False,
         "dates": "year of diagnosis only; every other date as days since diagnosis (imputed dates)",
         "age_top_code": AGE_TOP_CODE,
         "age_band_when_reaching_top_code_in_follow_up": "10-year band",
-        "identifiers_removed": ["names", "medical record numbers", "registry numbers", "birth dates",
-                                "contact details", "free text", "full dates"],
-        "keys": ("random surrogate keys from the key table, stable across linkable exports" if plan.linkable
-                 else "random surrogate keys generated for this export only, not stored"),
+        "identifiers_removed": [
+            "names",
+            "medical record numbers",
+            "registry numbers",
+            "birth dates",
+            "contact details",
+            "free text",
+            "full dates",
+        ],
+        "keys": (
+            "random surrogate keys from the key table, stable across linkable exports"
+            if plan.linkable
+            else "random surrogate keys generated for this export only, not stored"
+        ),
         "withdrawn_consent": "excluded",
         "small_group_threshold": plan.small_cell_threshold,
         "small_group_key": ["age_group", "sex", "diagnosis_year", "site_group"],
@@ -353,7 +469,9 @@ def deidentification_settings(plan: ExportPlan) -> dict:
 
 def software_version() -> dict:
     return {
-        "imt_registry": getattr(settings, "REGISTRY_VERSION", settings.SPECTACULAR_SETTINGS.get("VERSION", "")),
+        "imt_registry": getattr(
+            settings, "REGISTRY_VERSION", settings.SPECTACULAR_SETTINGS.get("VERSION", "")
+        ),
         "bundle_format": BUNDLE_FORMAT_VERSION,
         "django": django.get_version(),
         "pyarrow": importlib.metadata.version("pyarrow"),
@@ -372,7 +490,9 @@ def export_bundle_chunks(plan: ExportPlan, log_id: int) -> Iterator[bytes]:
     try:
         ctx = _Context(plan)
         # Fast deflate: CSV compresses well even at level 1, and the stream must keep pace with COPY.
-        archive = zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1, allowZip64=True)
+        archive = zipfile.ZipFile(
+            buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1, allowZip64=True
+        )
         for table, source_chunks in TABLE_SOURCES:
             columns = cols.columns_for(table, identified=plan.identified)
             name = f"{table}.{extension}"
@@ -384,8 +504,9 @@ def export_bundle_chunks(plan: ExportPlan, log_id: int) -> Iterator[bytes]:
                     yield buffer.drain()
                     continue
                 if table == "tumors":
-                    small_groups.update((r["age_group"], r["sex"], r["diagnosis_year"], r["site_group"])
-                                        for r in rows)
+                    small_groups.update(
+                        (r["age_group"], r["sex"], r["diagnosis_year"], r["site_group"]) for r in rows
+                    )
                 writer.write_rows([[column.compute(row, ctx) for column in columns] for row in rows])
                 yield buffer.drain()
             writer.close()
@@ -398,13 +519,20 @@ def export_bundle_chunks(plan: ExportPlan, log_id: int) -> Iterator[bytes]:
         entry = _HashingEntry(archive.open(codebook_name, "w", force_zip64=True))
         codebook_columns = [cols.Column(n, n, cols.STRING, cols.source(n)) for n in cols.CODEBOOK_COLUMNS]
         writer = _TableWriter(entry, codebook_columns, plan.file_format)
-        writer.write_rows([[r[n] for n in cols.CODEBOOK_COLUMNS]
-                           for r in cols.codebook_rows(identified=plan.identified)])
+        writer.write_rows(
+            [[r[n] for n in cols.CODEBOOK_COLUMNS] for r in cols.codebook_rows(identified=plan.identified)]
+        )
         writer.close()
         row_counts["codebook"] = writer.rows
         checksums[codebook_name] = entry.sha256.hexdigest()
-        files.append({"name": codebook_name, "rows": writer.rows, "bytes": entry.size,
-                      "sha256": checksums[codebook_name]})
+        files.append(
+            {
+                "name": codebook_name,
+                "rows": writer.rows,
+                "bytes": entry.size,
+                "sha256": checksums[codebook_name],
+            }
+        )
 
         k = plan.small_cell_threshold
         manifest = {
@@ -442,10 +570,14 @@ def export_bundle_chunks(plan: ExportPlan, log_id: int) -> Iterator[bytes]:
         if ctx is not None:
             try:
                 ctx.close()
-            except DatabaseError as exc:  # a TEMP table goes with the connection anyway; the log row matters more
+            except (
+                DatabaseError
+            ) as exc:  # a TEMP table goes with the connection anyway; the log row matters more
                 logger.warning("export %s: could not drop its key table (%s)", log_id, type(exc).__name__)
         ExportLog.objects.filter(pk=log_id).update(
             status=ExportLog.Status.COMPLETED if completed else ExportLog.Status.FAILED,
-            finished_at=timezone.now(), row_counts=row_counts, checksums=checksums,
+            finished_at=timezone.now(),
+            row_counts=row_counts,
+            checksums=checksums,
             error_class="" if completed else (error_class or "Incomplete"),
         )

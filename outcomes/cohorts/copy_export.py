@@ -14,6 +14,7 @@ at the end. Keys travel as data (COPY FROM STDIN), never in SQL text.
 SQLite (the demo) and Parquet keep the Python path of `outcomes.cohorts.bundle`; a test proves both
 paths write the same bytes.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -40,6 +41,7 @@ def copy_supported(plan) -> bool:
 
 
 # --- SQL text ---------------------------------------------------------------------------------------
+
 
 def literal(value) -> str:
     """A SQL literal for the code tables and dates this module writes (no user input reaches here)."""
@@ -70,10 +72,12 @@ def imputed_sql(value: str, precision: str, floor: str | None = None) -> str:
             return guess
         return f"CASE WHEN {guess} < {floor} AND {floor} <= {latest} THEN {floor} ELSE {guess} END"
 
-    return (f"CASE WHEN {value} IS NULL THEN NULL"
-            f" WHEN {precision} = {literal(DatePrecision.MONTH.value)} THEN {floored(month_guess, month_latest)}"
-            f" WHEN {precision} = {literal(DatePrecision.YEAR.value)} THEN {floored(year_guess, year_latest)}"
-            f" ELSE {value} END")
+    return (
+        f"CASE WHEN {value} IS NULL THEN NULL"
+        f" WHEN {precision} = {literal(DatePrecision.MONTH.value)} THEN {floored(month_guess, month_latest)}"
+        f" WHEN {precision} = {literal(DatePrecision.YEAR.value)} THEN {floored(year_guess, year_latest)}"
+        f" ELSE {value} END"
+    )
 
 
 def code_sql(column: cols.Column, source: str) -> str:
@@ -84,8 +88,9 @@ def code_sql(column: cols.Column, source: str) -> str:
 def label_sql(code_column: cols.Column, source: str) -> str:
     """The label column from the same codes the codebook lists; an unknown code reads as itself."""
     empty = f"{source} IS NULL" + (f" OR {source} = ''" if code_column.type == cols.STRING else "")
-    whens = " ".join(f"WHEN {source} = {literal(code)} THEN {literal(label)}"
-                     for code, label in code_column.codes.items())
+    whens = " ".join(
+        f"WHEN {source} = {literal(code)} THEN {literal(label)}" for code, label in code_column.codes.items()
+    )
     return f"CASE WHEN {empty} THEN NULL {whens} ELSE {source}::text END"
 
 
@@ -109,37 +114,85 @@ def _days(name: str) -> str:
 
 
 TABLES = {
-    "events": _Table(DiseaseEvent, "date", [("date", "date", "date_precision")], {
-        "event_type": "r.event_type", "day": _days("date"), "date": iso_sql("d_date.v"), "basis": "r.basis",
-        # ";"-joined organ codes in their recorded order, none when the list is empty.
-        "metastatic_sites": ("CASE WHEN jsonb_typeof(r.metastatic_sites::jsonb) = 'array' THEN NULLIF(("
-                             "SELECT string_agg(site, ';' ORDER BY position) FROM jsonb_array_elements_text("
-                             "r.metastatic_sites::jsonb) WITH ORDINALITY AS sites(site, position)), '') END"),
-    }),
-    "treatments": _Table(Treatment, "start_date", [("start_date", "start_date", "start_date_precision"),
-                                                   ("end_date", "end_date", "end_date_precision")], {
-        "category": "r.category", "agent": "r.agent", "start_day": _days("start_date"),
-        "start_date": iso_sql("d_start_date.v"), "end_day": _days("end_date"), "end_date": iso_sql("d_end_date.v"),
-        "intent": "r.intent", "best_response": "r.best_response",
-        # An end reason only with an end inside the follow-up.
-        "end_reason": "CASE WHEN d_end_date.v IS NOT NULL THEN r.end_reason ELSE '' END",
-    }),
-    "imaging": _Table(ImagingStudy, "date", [("date", "date", "date_precision")], {
-        "day": _days("date"), "date": iso_sql("d_date.v"), "purpose": "r.purpose", "modality": "r.modality",
-        "region": "r.region", "result": "r.result",
-    }),
-    "molecular": _Table(MolecularTest, "specimen_date", [("specimen_date", "specimen_date",
-                                                          "specimen_date_precision")], {
-        "specimen_day": _days("specimen_date"), "specimen_date": iso_sql("d_specimen_date.v"), "gene": "r.gene",
-        "method": "r.method", "ihc_clone": "r.ihc_clone", "result": "r.result",
-        "nuclei_counted": "r.nuclei_counted", "nuclei_rearranged": "r.nuclei_rearranged",
-        "fusion_partner": "r.fusion_partner",
-    }),
+    "events": _Table(
+        DiseaseEvent,
+        "date",
+        [("date", "date", "date_precision")],
+        {
+            "event_type": "r.event_type",
+            "day": _days("date"),
+            "date": iso_sql("d_date.v"),
+            "basis": "r.basis",
+            # ";"-joined organ codes in their recorded order, none when the list is empty.
+            "metastatic_sites": (
+                "CASE WHEN jsonb_typeof(r.metastatic_sites::jsonb) = 'array' THEN NULLIF(("
+                "SELECT string_agg(site, ';' ORDER BY position) FROM jsonb_array_elements_text("
+                "r.metastatic_sites::jsonb) WITH ORDINALITY AS sites(site, position)), '') END"
+            ),
+        },
+    ),
+    "treatments": _Table(
+        Treatment,
+        "start_date",
+        [
+            ("start_date", "start_date", "start_date_precision"),
+            ("end_date", "end_date", "end_date_precision"),
+        ],
+        {
+            "category": "r.category",
+            "agent": "r.agent",
+            "start_day": _days("start_date"),
+            "start_date": iso_sql("d_start_date.v"),
+            "end_day": _days("end_date"),
+            "end_date": iso_sql("d_end_date.v"),
+            "intent": "r.intent",
+            "best_response": "r.best_response",
+            # An end reason only with an end inside the follow-up.
+            "end_reason": "CASE WHEN d_end_date.v IS NOT NULL THEN r.end_reason ELSE '' END",
+        },
+    ),
+    "imaging": _Table(
+        ImagingStudy,
+        "date",
+        [("date", "date", "date_precision")],
+        {
+            "day": _days("date"),
+            "date": iso_sql("d_date.v"),
+            "purpose": "r.purpose",
+            "modality": "r.modality",
+            "region": "r.region",
+            "result": "r.result",
+        },
+    ),
+    "molecular": _Table(
+        MolecularTest,
+        "specimen_date",
+        [("specimen_date", "specimen_date", "specimen_date_precision")],
+        {
+            "specimen_day": _days("specimen_date"),
+            "specimen_date": iso_sql("d_specimen_date.v"),
+            "gene": "r.gene",
+            "method": "r.method",
+            "ihc_clone": "r.ihc_clone",
+            "result": "r.result",
+            "nuclei_counted": "r.nuclei_counted",
+            "nuclei_rearranged": "r.nuclei_rearranged",
+            "fusion_partner": "r.fusion_partner",
+        },
+    ),
 }
 
 
-def select_sql(table: str, columns: list[cols.Column], *, cut_off: dt.date, tumor_subquery: str,
-               keys_table: str, namespace: str, tumor_range: tuple[int, int]) -> str:
+def select_sql(
+    table: str,
+    columns: list[cols.Column],
+    *,
+    cut_off: dt.date,
+    tumor_subquery: str,
+    keys_table: str,
+    namespace: str,
+    tumor_range: tuple[int, int],
+) -> str:
     """The SELECT of one tumor-id range of a long table, columns in the order of `columns`."""
     spec = TABLES[table]
     values = {**spec.values, "registry_number": "p.registry_number"}
@@ -159,16 +212,22 @@ def select_sql(table: str, columns: list[cols.Column], *, cut_off: dt.date, tumo
     for name, date_column, precision_column in spec.dates:
         imputed = imputed_sql(f"r.{date_column}", f"r.{precision_column}", "o.origin")
         # A date after the cut-off is not released (nor its day).
-        laterals.append(f"CROSS JOIN LATERAL (SELECT CASE WHEN i.v <= {literal(cut_off)} THEN i.v END AS v "
-                        f"FROM (SELECT {imputed} AS v) i) d_{name}")
+        laterals.append(
+            f"CROSS JOIN LATERAL (SELECT CASE WHEN i.v <= {literal(cut_off)} THEN i.v END AS v "
+            f"FROM (SELECT {imputed} AS v) i) d_{name}"
+        )
     lo, hi = tumor_range
-    key_join = (f"LEFT JOIN {keys_table} {{alias}} ON {{alias}}.kind = {{kind}} AND {{alias}}.record_id = {{record}}"
-                + (f" AND {{alias}}.namespace = {literal(namespace)}" if namespace is not None else ""))
+    key_join = (
+        f"LEFT JOIN {keys_table} {{alias}} ON {{alias}}.kind = {{kind}} AND {{alias}}.record_id = {{record}}"
+        + (f" AND {{alias}}.namespace = {literal(namespace)}" if namespace is not None else "")
+    )
     return (
         f"SELECT {', '.join(select)} FROM {spec.model._meta.db_table} r "
         f"JOIN registry_tumor t ON t.id = r.tumor_id JOIN registry_patient p ON p.id = t.patient_id "
-        + key_join.format(alias="pk", kind=literal("patient"), record="t.patient_id") + " "
-        + key_join.format(alias="tk", kind=literal("tumor"), record="t.id") + " "
+        + key_join.format(alias="pk", kind=literal("patient"), record="t.patient_id")
+        + " "
+        + key_join.format(alias="tk", kind=literal("tumor"), record="t.id")
+        + " "
         + " ".join(laterals)
         # The range on both sides of the join: PostgreSQL carries equalities across a join, not ranges.
         + f" WHERE r.tumor_id >= {int(lo)} AND r.tumor_id < {int(hi)} AND t.id >= {int(lo)} AND t.id < {int(hi)}"
@@ -196,6 +255,7 @@ def tumor_ranges(tumors, size: int | None = None) -> Iterator[tuple[int, int]]:
 
 # --- keys -------------------------------------------------------------------------------------------
 
+
 class ExportKeys:
     """Where the keys of one COPY export live: the key table (linkable) or a TEMP table (unlinkable).
 
@@ -214,12 +274,20 @@ class ExportKeys:
 
     def _ensure_linkable(self, tumors) -> None:
         def missing(queryset, kind):
-            return queryset.exclude(Exists(SurrogateKey.objects.filter(
-                kind=kind, namespace="", record_id=OuterRef("pk")))).order_by("pk").values_list("pk", flat=True)
+            return (
+                queryset.exclude(
+                    Exists(SurrogateKey.objects.filter(kind=kind, namespace="", record_id=OuterRef("pk")))
+                )
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
 
         patients = Patient.objects.filter(pk__in=tumors.values("patient_id"))
         created = 0
-        for kind, queryset in (("patient", missing(patients, "patient")), ("tumor", missing(tumors, "tumor"))):
+        for kind, queryset in (
+            ("patient", missing(patients, "patient")),
+            ("tumor", missing(tumors, "tumor")),
+        ):
             for batch in _batches(queryset.iterator(chunk_size=KEY_BATCH)):
                 SurrogateKey.objects.bulk_create(
                     [SurrogateKey(kind=kind, record_id=record_id, key=new_key(kind)) for record_id in batch],
@@ -233,12 +301,18 @@ class ExportKeys:
 
     def _fill_temporary(self, tumors) -> None:
         with connection.cursor() as cursor:
-            cursor.execute(f"CREATE TEMP TABLE {self.table} (kind varchar(8) NOT NULL, record_id bigint NOT NULL, "
-                           f"key varchar(24) NOT NULL, PRIMARY KEY (kind, record_id))")
+            cursor.execute(
+                f"CREATE TEMP TABLE {self.table} (kind varchar(8) NOT NULL, record_id bigint NOT NULL, "
+                f"key varchar(24) NOT NULL, PRIMARY KEY (kind, record_id))"
+            )
             pg = cursor.cursor
             last_patient = None
             # Ordered by patient, so each patient gets one key however many tumors it has.
-            rows = tumors.order_by("patient_id", "pk").values_list("pk", "patient_id").iterator(chunk_size=KEY_BATCH)
+            rows = (
+                tumors.order_by("patient_id", "pk")
+                .values_list("pk", "patient_id")
+                .iterator(chunk_size=KEY_BATCH)
+            )
             for batch in _batches(rows):
                 lines = []
                 for tumor_id, patient_id in batch:
@@ -246,7 +320,9 @@ class ExportKeys:
                     if patient_id != last_patient:
                         lines.append(f"patient\t{patient_id}\t{new_key('patient')}\n")
                         last_patient = patient_id
-                pg.copy_expert(f"COPY {self.table} (kind, record_id, key) FROM STDIN", io.StringIO("".join(lines)))
+                pg.copy_expert(
+                    f"COPY {self.table} (kind, record_id, key) FROM STDIN", io.StringIO("".join(lines))
+                )
             cursor.execute(f"ANALYZE {self.table}")
 
     def load(self, kind: str, record_ids: Iterable[int]) -> None:
@@ -256,8 +332,11 @@ class ExportKeys:
         with connection.cursor() as cursor:
             # A join on the chunk's ids, not `= ANY(list)`: the planner hashes them instead of testing every
             # key row against the whole list.
-            cursor.execute(f"SELECT k.record_id, k.key FROM {self.table} k JOIN unnest(%s::bigint[]) AS ids(id) "
-                           f"ON k.record_id = ids.id WHERE k.kind = %s" + namespace, params)
+            cursor.execute(
+                f"SELECT k.record_id, k.key FROM {self.table} k JOIN unnest(%s::bigint[]) AS ids(id) "
+                f"ON k.record_id = ids.id WHERE k.kind = %s" + namespace,
+                params,
+            )
             self._keys[kind] = dict(cursor.fetchall())
 
     def patient(self, record_id: int) -> str:
@@ -284,6 +363,7 @@ def _batches(iterable, size: int = KEY_BATCH) -> Iterator[list]:
 
 
 # --- streaming --------------------------------------------------------------------------------------
+
 
 class CopyRange:
     """One COPY statement for a range of a table, run by the table writer into the ZIP member."""
@@ -329,6 +409,14 @@ def long_table_ranges(table: str, plan, ctx, columns: list[cols.Column], tumors)
     for low, high in tumor_ranges(tumors):
         # The range in the cohort subquery too: PostgreSQL does not carry an inequality across the IN.
         subquery = queryset_sql(tumors.filter(pk__gte=low, pk__lt=high).order_by().values("pk"))
-        yield CopyRange(select_sql(table, columns, cut_off=plan.cut_off, tumor_subquery=subquery,
-                                   keys_table=ctx.keys.table, namespace=ctx.keys.namespace,
-                                   tumor_range=(low, high)))
+        yield CopyRange(
+            select_sql(
+                table,
+                columns,
+                cut_off=plan.cut_off,
+                tumor_subquery=subquery,
+                keys_table=ctx.keys.table,
+                namespace=ctx.keys.namespace,
+                tumor_range=(low, high),
+            )
+        )

@@ -4,6 +4,7 @@ Criteria arrive as JSON (saved cohorts, preview) or as query parameters (de-iden
 export bundle); both go through `CohortCriteriaSerializer`, so a bad type or a NUL byte is a 400 that
 names the field, never a database error.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,7 +14,14 @@ import json
 from rest_framework import serializers
 
 from registry.vocabularies import (
-    Agent, EventType, FusionStatus, GeneStatus, Sex, SiteGroup, TreatmentCategory, Variant,
+    Agent,
+    EventType,
+    FusionStatus,
+    GeneStatus,
+    Sex,
+    SiteGroup,
+    TreatmentCategory,
+    Variant,
 )
 
 FIRST_RESECTION_MARGINS = ("R0", "R1", "R2", "RX", "none")
@@ -45,8 +53,11 @@ CRITERIA_ORDER = (
 
 def _choices(choices, help_text: str, child=None) -> serializers.ListField:
     return serializers.ListField(
-        child=child or serializers.ChoiceField(choices=choices), required=False, allow_empty=False,
-        max_length=50, help_text=help_text,
+        child=child or serializers.ChoiceField(choices=choices),
+        required=False,
+        allow_empty=False,
+        max_length=50,
+        help_text=help_text,
     )
 
 
@@ -58,43 +69,72 @@ class CohortCriteriaSerializer(serializers.Serializer):
     """Every criterion is optional; list criteria match any of their values; all criteria must hold."""
 
     diagnosis_date_from = serializers.DateField(
-        required=False, help_text="Diagnosed on or after this January 1 (YYYY-01-01): whole years only.")
+        required=False, help_text="Diagnosed on or after this January 1 (YYYY-01-01): whole years only."
+    )
     diagnosis_date_to = serializers.DateField(
-        required=False, help_text="Diagnosed on or before this December 31 (YYYY-12-31): whole years only.")
+        required=False, help_text="Diagnosed on or before this December 31 (YYYY-12-31): whole years only."
+    )
     age_at_diagnosis_min = serializers.IntegerField(
-        required=False, min_value=0, max_value=TOP_CODED_AGE,
+        required=False,
+        min_value=0,
+        max_value=TOP_CODED_AGE,
         help_text="Completed years at diagnosis, at least; 90 stands for 90 and over.",
     )
     age_at_diagnosis_max = serializers.IntegerField(
-        required=False, min_value=0, max_value=TOP_CODED_AGE,
+        required=False,
+        min_value=0,
+        max_value=TOP_CODED_AGE,
         help_text="Completed years at diagnosis, at most; 90 stands for 90 and over.",
     )
     sex = _choices(Sex.choices, "NAACCR 220 sex codes.", serializers.ChoiceField(choices=Sex.choices))
     site_group = _choices(SiteGroup.choices, "Site groups derived from the topography.")
     topography_prefix = serializers.ListField(
-        child=serializers.RegexField(TOPOGRAPHY_PREFIX, max_length=5, error_messages={
-            "invalid": "Enter an ICD-O-3 topography prefix such as C48 or C48.1."}),
-        required=False, allow_empty=False, max_length=50,
+        child=serializers.RegexField(
+            TOPOGRAPHY_PREFIX,
+            max_length=5,
+            error_messages={"invalid": "Enter an ICD-O-3 topography prefix such as C48 or C48.1."},
+        ),
+        required=False,
+        allow_empty=False,
+        max_length=50,
         help_text="ICD-O-3 topography prefixes, e.g. C48 or C49.4.",
     )
     variant = _choices(Variant.choices, "Tumor variant.")
-    size_mm_min = serializers.IntegerField(required=False, min_value=1, max_value=989,
-                                           help_text="Largest dimension in mm, at least (measured sizes only).")
-    size_mm_max = serializers.IntegerField(required=False, min_value=1, max_value=989,
-                                           help_text="Largest dimension in mm, at most (measured sizes only).")
-    metastatic_at_diagnosis = serializers.BooleanField(required=False,
-                                                       help_text="Metastatic at diagnosis (true or false).")
-    first_resection_margin = _choices(FIRST_RESECTION_MARGINS, "Margin of the first resection; none = never resected.")
-    definitive_margin = _choices(DEFINITIVE_MARGINS, "Margin of the definitive resection; none = no definitive resection.")
+    size_mm_min = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=989,
+        help_text="Largest dimension in mm, at least (measured sizes only).",
+    )
+    size_mm_max = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=989,
+        help_text="Largest dimension in mm, at most (measured sizes only).",
+    )
+    metastatic_at_diagnosis = serializers.BooleanField(
+        required=False, help_text="Metastatic at diagnosis (true or false)."
+    )
+    first_resection_margin = _choices(
+        FIRST_RESECTION_MARGINS, "Margin of the first resection; none = never resected."
+    )
+    definitive_margin = _choices(
+        DEFINITIVE_MARGINS, "Margin of the definitive resection; none = no definitive resection."
+    )
     alk_status = _choices(GeneStatus.choices, "Derived ALK status.")
     ros1_status = _choices(GeneStatus.choices, "Derived ROS1 status.")
     ntrk_status = _choices(GeneStatus.choices, "Derived NTRK status.")
     fusion_status = _choices(FusionStatus.choices, "Any kinase fusion.")
-    treatment_category = _choices(TreatmentCategory.choices, "Had at least one treatment of these categories.")
+    treatment_category = _choices(
+        TreatmentCategory.choices, "Had at least one treatment of these categories."
+    )
     treatment_agent = _choices(Agent.choices, "Had at least one treatment with these agents.")
     institution = serializers.ListField(
-        child=serializers.RegexField(r"^[A-Za-z0-9_.-]{1,20}$", max_length=20), required=False,
-        allow_empty=False, max_length=50, help_text="Institution codes.",
+        child=serializers.RegexField(r"^[A-Za-z0-9_.-]{1,20}$", max_length=20),
+        required=False,
+        allow_empty=False,
+        max_length=50,
+        help_text="Institution codes.",
     )
     event_type = _choices(EventType.choices, "Had at least one recorded disease event of these types.")
 
@@ -109,12 +149,21 @@ class CohortCriteriaSerializer(serializers.Serializer):
     def validate(self, attrs):
         errors = {}
         # Safe Harbor keeps the year of diagnosis only: a day-level range would pin a tumor's date.
-        if attrs.get("diagnosis_date_from") and (attrs["diagnosis_date_from"].month, attrs["diagnosis_date_from"].day) != (1, 1):
+        if attrs.get("diagnosis_date_from") and (
+            attrs["diagnosis_date_from"].month,
+            attrs["diagnosis_date_from"].day,
+        ) != (1, 1):
             errors["diagnosis_date_from"] = ["Whole years only: give a January 1 (YYYY-01-01)."]
-        if attrs.get("diagnosis_date_to") and (attrs["diagnosis_date_to"].month, attrs["diagnosis_date_to"].day) != (12, 31):
+        if attrs.get("diagnosis_date_to") and (
+            attrs["diagnosis_date_to"].month,
+            attrs["diagnosis_date_to"].day,
+        ) != (12, 31):
             errors["diagnosis_date_to"] = ["Whole years only: give a December 31 (YYYY-12-31)."]
-        for low, high in (("diagnosis_date_from", "diagnosis_date_to"), ("age_at_diagnosis_min", "age_at_diagnosis_max"),
-                          ("size_mm_min", "size_mm_max")):
+        for low, high in (
+            ("diagnosis_date_from", "diagnosis_date_to"),
+            ("age_at_diagnosis_min", "age_at_diagnosis_max"),
+            ("size_mm_min", "size_mm_max"),
+        ):
             if attrs.get(low) is not None and attrs.get(high) is not None and attrs[low] > attrs[high]:
                 errors[high] = [f"Must not be less than {low}."]
         if errors:
@@ -151,7 +200,9 @@ def criteria_from_query(query_params, *, reserved: tuple[str, ...] = ()) -> dict
             continue
         field = fields.get(name)
         if isinstance(field, serializers.ListField):
-            data[name] = [part for value in query_params.getlist(name) for part in value.split(",") if part != ""]
+            data[name] = [
+                part for value in query_params.getlist(name) for part in value.split(",") if part != ""
+            ]
         else:
             data[name] = query_params.get(name)
     return data

@@ -3,14 +3,15 @@
 Keys come from `secrets` and are kept in the key table (linkable) or only in memory for one export
 (unlinkable); none is derived from a registry number, MRN or any other identifier (45 CFR 164.514(c)).
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import secrets
 from collections.abc import Iterable
 
-from registry.dates import DAYS_PER_YEAR
 from outcomes.cohorts.models import SurrogateKey
+from registry.dates import DAYS_PER_YEAR
 
 AGE_TOP_CODE = 90
 KEY_PREFIX = {SurrogateKey.Kind.PATIENT: "P", SurrogateKey.Kind.TUMOR: "T"}
@@ -36,20 +37,26 @@ class SurrogateKeys:
         known = self._keys[kind]
         missing = sorted({i for i in record_ids if i is not None and i not in known})
         for start in range(0, len(missing), KEY_BATCH):
-            batch = missing[start:start + KEY_BATCH]
+            batch = missing[start : start + KEY_BATCH]
             if not self.linkable:
                 known.update({record_id: new_key(kind) for record_id in batch})
                 continue
-            found = dict(SurrogateKey.objects.filter(kind=kind, namespace="", record_id__in=batch)
-                         .values_list("record_id", "key"))
+            found = dict(
+                SurrogateKey.objects.filter(kind=kind, namespace="", record_id__in=batch).values_list(
+                    "record_id", "key"
+                )
+            )
             absent = [record_id for record_id in batch if record_id not in found]
             if absent:
                 SurrogateKey.objects.bulk_create(
                     [SurrogateKey(kind=kind, record_id=record_id, key=new_key(kind)) for record_id in absent],
                     ignore_conflicts=True,  # another export created the same record's key at the same time
                 )
-                found.update(SurrogateKey.objects.filter(kind=kind, namespace="", record_id__in=absent)
-                             .values_list("record_id", "key"))
+                found.update(
+                    SurrogateKey.objects.filter(kind=kind, namespace="", record_id__in=absent).values_list(
+                        "record_id", "key"
+                    )
+                )
             known.update(found)
 
     def get(self, kind: str, record_id: int) -> str:
@@ -74,7 +81,9 @@ def age_years(birth: dt.date | None, on: dt.date | None) -> float | None:
     return (on - birth).days / DAYS_PER_YEAR
 
 
-def released_age(age_at_diagnosis: float | None, age_at_end_of_follow_up: float | None) -> tuple[int | None, str | None]:
+def released_age(
+    age_at_diagnosis: float | None, age_at_end_of_follow_up: float | None
+) -> tuple[int | None, str | None]:
     """(age at diagnosis in completed years, top-coded at 90; 10-year band).
 
     Safe Harbor: ages over 89 are aggregated; a patient who reaches 90 within the exported follow-up

@@ -1,4 +1,5 @@
 """Saved cohort definitions, the surrogate-key table of de-identified exports, and the export log."""
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -46,8 +47,12 @@ class SurrogateKey(models.Model):
     class Meta:
         default_permissions = ("view",)
         constraints = [
-            models.UniqueConstraint(fields=["kind", "namespace", "record_id"], name="surrogatekey_one_per_record"),
-            models.CheckConstraint(condition=Q(kind__in=["patient", "tumor"]), name="surrogatekey_kind_valid"),
+            models.UniqueConstraint(
+                fields=["kind", "namespace", "record_id"], name="surrogatekey_one_per_record"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["patient", "tumor"]), name="surrogatekey_kind_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -65,7 +70,9 @@ class ExportLog(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="exports")
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    cohort = models.ForeignKey(Cohort, null=True, blank=True, on_delete=models.SET_NULL, related_name="exports")
+    cohort = models.ForeignKey(
+        Cohort, null=True, blank=True, on_delete=models.SET_NULL, related_name="exports"
+    )
     cohort_name = models.CharField(max_length=200, blank=True)
     criteria = models.JSONField(default=dict)
     criteria_fingerprint = models.CharField(max_length=64)
@@ -76,16 +83,20 @@ class ExportLog(models.Model):
     row_counts = models.JSONField(default=dict)
     checksums = models.JSONField(default=dict, help_text="sha256 of each file in the bundle.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.STARTED)
-    error_class = models.CharField(max_length=100, blank=True, help_text="Exception class only, never its text.")
+    error_class = models.CharField(
+        max_length=100, blank=True, help_text="Exception class only, never its text."
+    )
 
     class Meta:
         ordering = ["-started_at", "-id"]
         default_permissions = ("view",)
         constraints = [
-            models.CheckConstraint(condition=Q(status__in=["started", "completed", "failed"]),
-                                   name="exportlog_status_valid"),
-            models.CheckConstraint(condition=Q(file_format__in=["csv", "parquet"]),
-                                   name="exportlog_file_format_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=["started", "completed", "failed"]), name="exportlog_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(file_format__in=["csv", "parquet"]), name="exportlog_file_format_valid"
+            ),
         ]
         indexes = [
             # Admin review of the log, newest first.

@@ -4,14 +4,28 @@
 subqueries for treatments and events; withdrawn consent is always excluded. Other apps (outcome
 reports) use it together with `criteria_fingerprint`.
 """
+
 from __future__ import annotations
 
 from django.db.models import (
-    Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When,
+    Case,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
 )
 from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, ExtractYear
 
-from outcomes.cohorts.criteria import CRITERIA_ORDER, TOP_CODED_AGE, criteria_fingerprint  # noqa: F401  (re-exported)
+from outcomes.cohorts.criteria import (  # noqa: F401  (re-exported)
+    CRITERIA_ORDER,
+    TOP_CODED_AGE,
+    criteria_fingerprint,
+)
 from outcomes.cohorts.models import Cohort, ExportLog
 from registry.api.permissions import has_role
 from registry.models import DiseaseEvent, Surgery, Treatment, Tumor
@@ -28,14 +42,21 @@ def _age_in_completed_years():
     """Completed years between birth and diagnosis, computed with date parts both databases share."""
     dx_month_day = ExtractMonth("date_of_diagnosis") * 100 + ExtractDay("date_of_diagnosis")
     birth_month_day = ExtractMonth("patient__date_of_birth") * 100 + ExtractDay("patient__date_of_birth")
-    before_birthday = Case(When(Q(cohort_dx_md__lt=F("cohort_birth_md")), then=Value(1)),
-                           default=Value(0), output_field=IntegerField())
+    before_birthday = Case(
+        When(Q(cohort_dx_md__lt=F("cohort_birth_md")), then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
     return dx_month_day, birth_month_day, before_birthday
 
 
 def first_resection_margin_subquery():
     """Margin of a tumor's first resection (biopsies are not resections), "none" without one."""
-    first = Surgery.objects.filter(tumor=OuterRef("pk")).exclude(extent=SurgeryExtent.BIOPSY).order_by("date", "id")
+    first = (
+        Surgery.objects.filter(tumor=OuterRef("pk"))
+        .exclude(extent=SurgeryExtent.BIOPSY)
+        .order_by("date", "id")
+    )
     return Coalesce(Subquery(first.values("margin")[:1]), Value("none"))
 
 
@@ -48,10 +69,18 @@ def _criterion_filter(queryset: QuerySet[Tumor], step: str, criteria: dict) -> Q
             queryset = queryset.filter(date_of_diagnosis__lte=c["diagnosis_date_to"])
     elif step == "age_at_diagnosis":
         dx_month_day, birth_month_day, before_birthday = _age_in_completed_years()
-        queryset = queryset.filter(patient__date_of_birth__isnull=False).annotate(
-            cohort_dx_md=dx_month_day, cohort_birth_md=birth_month_day,
-        ).annotate(cohort_age_years=ExtractYear("date_of_diagnosis") - ExtractYear("patient__date_of_birth")
-                   - before_birthday)
+        queryset = (
+            queryset.filter(patient__date_of_birth__isnull=False)
+            .annotate(
+                cohort_dx_md=dx_month_day,
+                cohort_birth_md=birth_month_day,
+            )
+            .annotate(
+                cohort_age_years=ExtractYear("date_of_diagnosis")
+                - ExtractYear("patient__date_of_birth")
+                - before_birthday
+            )
+        )
         if "age_at_diagnosis_min" in c:
             queryset = queryset.filter(cohort_age_years__gte=c["age_at_diagnosis_min"])
         if "age_at_diagnosis_max" in c and c["age_at_diagnosis_max"] < TOP_CODED_AGE:  # 90 means 90 and over
@@ -76,7 +105,8 @@ def _criterion_filter(queryset: QuerySet[Tumor], step: str, criteria: dict) -> Q
         queryset = queryset.filter(metastatic_at_diagnosis=c["metastatic_at_diagnosis"])
     elif step == "first_resection_margin":
         queryset = queryset.annotate(cohort_first_margin=first_resection_margin_subquery()).filter(
-            cohort_first_margin__in=c["first_resection_margin"])
+            cohort_first_margin__in=c["first_resection_margin"]
+        )
     elif step == "definitive_margin":
         wanted = Q(definitive_resection__margin__in=[m for m in c["definitive_margin"] if m != "none"])
         if "none" in c["definitive_margin"]:
@@ -85,16 +115,19 @@ def _criterion_filter(queryset: QuerySet[Tumor], step: str, criteria: dict) -> Q
     elif step in ("alk_status", "ros1_status", "ntrk_status", "fusion_status"):
         queryset = queryset.filter(**{f"{step}__in": c[step]})
     elif step == "treatment_category":
-        queryset = queryset.filter(Exists(Treatment.objects.filter(
-            tumor=OuterRef("pk"), category__in=c["treatment_category"])))
+        queryset = queryset.filter(
+            Exists(Treatment.objects.filter(tumor=OuterRef("pk"), category__in=c["treatment_category"]))
+        )
     elif step == "treatment_agent":
-        queryset = queryset.filter(Exists(Treatment.objects.filter(
-            tumor=OuterRef("pk"), agent__in=c["treatment_agent"])))
+        queryset = queryset.filter(
+            Exists(Treatment.objects.filter(tumor=OuterRef("pk"), agent__in=c["treatment_agent"]))
+        )
     elif step == "institution":
         queryset = queryset.filter(patient__institution__code__in=c["institution"])
     elif step == "event_type":
-        queryset = queryset.filter(Exists(DiseaseEvent.objects.filter(
-            tumor=OuterRef("pk"), event_type__in=c["event_type"])))
+        queryset = queryset.filter(
+            Exists(DiseaseEvent.objects.filter(tumor=OuterRef("pk"), event_type__in=c["event_type"]))
+        )
     return queryset
 
 
@@ -118,15 +151,26 @@ def cohort_preview(criteria: dict) -> dict:
     One count query per criterion given, whatever the number of tumors.
     """
     queryset = eligible_tumors()
-    attrition = [{"step": "all", "label": "All tumors (withdrawn consent excluded)", "criteria": {},
-                  "tumors": queryset.count()}]
+    attrition = [
+        {
+            "step": "all",
+            "label": "All tumors (withdrawn consent excluded)",
+            "criteria": {},
+            "tumors": queryset.count(),
+        }
+    ]
     for step, names, label in _steps(criteria):
         queryset = _criterion_filter(queryset, step, criteria)
         count = queryset.count()
-        attrition.append({
-            "step": step, "label": label, "criteria": {n: criteria[n] for n in names if n in criteria},
-            "tumors": count, "excluded": attrition[-1]["tumors"] - count,
-        })
+        attrition.append(
+            {
+                "step": step,
+                "label": label,
+                "criteria": {n: criteria[n] for n in names if n in criteria},
+                "tumors": count,
+                "excluded": attrition[-1]["tumors"] - count,
+            }
+        )
     attrition[0]["excluded"] = 0
     return {
         "criteria": criteria,
@@ -151,10 +195,12 @@ def export_log_list() -> QuerySet[ExportLog]:
 
 def deidentified_tumors(criteria: dict) -> QuerySet[Tumor]:
     """Cohort tumors with what the de-identified list shows, in a fixed order for stable pages."""
-    return (cohort_tumors(criteria)
-            .select_related("patient__institution", "definitive_resection")
-            .annotate(first_resection_margin=first_resection_margin_subquery())
-            .order_by("pk"))
+    return (
+        cohort_tumors(criteria)
+        .select_related("patient__institution", "definitive_resection")
+        .annotate(first_resection_margin=first_resection_margin_subquery())
+        .order_by("pk")
+    )
 
 
 def deidentified_tumor_rows(tumors: list[Tumor], *, keys) -> list[dict]:
@@ -174,31 +220,36 @@ def deidentified_tumor_rows(tumors: list[Tumor], *, keys) -> list[dict]:
         follow_up_end = death or max(filter(None, (patient.last_contact, recorded_contact)), default=None)
         age, band = released_age(age_years(birth, origin), age_years(birth, follow_up_end))
         resection = tumor.definitive_resection
-        rows.append({
-            "patient_key": keys.patient(tumor.patient_id),
-            "tumor_key": keys.tumor(tumor.pk),
-            "diagnosis_year": origin.year,
-            "age_at_diagnosis": age,
-            "age_band": band,
-            "sex": patient.sex,
-            "institution": patient.institution.code if patient.institution else None,
-            "primary_site": tumor.primary_site,
-            "site_group": tumor.site_group,
-            "variant": tumor.variant,
-            "behavior": tumor.behavior,
-            "size_mm": tumor.size_mm,
-            "size_code": tumor.size_code,
-            "metastatic_at_diagnosis": tumor.metastatic_at_diagnosis,
-            "alk_status": tumor.alk_status,
-            "ros1_status": tumor.ros1_status,
-            "ntrk_status": tumor.ntrk_status,
-            "fusion_status": tumor.fusion_status,
-            "first_resection_margin": tumor.first_resection_margin,
-            "definitive_margin": resection.margin if resection else "none",
-            "definitive_resection_day": days_between(
-                origin, impute(resection.date, resection.date_precision, floor=origin)) if resection else None,
-            "last_disease_assessment_day": days_between(origin, tumor.last_disease_assessment),
-            "last_contact_day": days_between(origin, patient.last_contact),
-            "vital_status": patient.vital_status,
-        })
+        rows.append(
+            {
+                "patient_key": keys.patient(tumor.patient_id),
+                "tumor_key": keys.tumor(tumor.pk),
+                "diagnosis_year": origin.year,
+                "age_at_diagnosis": age,
+                "age_band": band,
+                "sex": patient.sex,
+                "institution": patient.institution.code if patient.institution else None,
+                "primary_site": tumor.primary_site,
+                "site_group": tumor.site_group,
+                "variant": tumor.variant,
+                "behavior": tumor.behavior,
+                "size_mm": tumor.size_mm,
+                "size_code": tumor.size_code,
+                "metastatic_at_diagnosis": tumor.metastatic_at_diagnosis,
+                "alk_status": tumor.alk_status,
+                "ros1_status": tumor.ros1_status,
+                "ntrk_status": tumor.ntrk_status,
+                "fusion_status": tumor.fusion_status,
+                "first_resection_margin": tumor.first_resection_margin,
+                "definitive_margin": resection.margin if resection else "none",
+                "definitive_resection_day": days_between(
+                    origin, impute(resection.date, resection.date_precision, floor=origin)
+                )
+                if resection
+                else None,
+                "last_disease_assessment_day": days_between(origin, tumor.last_disease_assessment),
+                "last_contact_day": days_between(origin, patient.last_contact),
+                "vital_status": patient.vital_status,
+            }
+        )
     return rows

@@ -1,4 +1,5 @@
 """API shapes of cohorts, previews, de-identified tumors, export parameters and the export log."""
+
 from __future__ import annotations
 
 from rest_framework import serializers
@@ -14,8 +15,16 @@ class CohortSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Cohort
-        fields = ["id", "name", "description", "criteria", "criteria_fingerprint", "owner", "created_at",
-                  "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "description",
+            "criteria",
+            "criteria_fingerprint",
+            "owner",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["id", "owner", "created_at", "updated_at"]
 
     def get_criteria_fingerprint(self, cohort: Cohort) -> str:
@@ -45,8 +54,11 @@ class PreviewRequestSerializer(serializers.Serializer):
 class ExportParametersSerializer(serializers.Serializer):
     """Query parameters of the bundle endpoint (criteria may be given as further query parameters)."""
 
-    cohort = serializers.IntegerField(required=False, min_value=1, help_text="Saved cohort id; omit for criteria "
-                                      "given as query parameters, or for the whole registry.")
+    cohort = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="Saved cohort id; omit for criteria given as query parameters, or for the whole registry.",
+    )
     cut_off = serializers.DateField(required=False, help_text="Data cut-off date (default today).")
     file_format = serializers.ChoiceField(choices=["csv", "parquet"], default="csv")
     linkable = serializers.BooleanField(default=True, help_text="false: fresh keys for this export only.")
@@ -59,8 +71,9 @@ class DeidentifiedTumorSerializer(serializers.Serializer):
     patient_key = serializers.CharField()
     tumor_key = serializers.CharField()
     diagnosis_year = serializers.IntegerField()
-    age_at_diagnosis = serializers.IntegerField(allow_null=True, help_text="Completed years, top-coded at 90; "
-                                                "null when only the band is released.")
+    age_at_diagnosis = serializers.IntegerField(
+        allow_null=True, help_text="Completed years, top-coded at 90; null when only the band is released."
+    )
     age_band = serializers.CharField(allow_null=True)
     sex = serializers.IntegerField()
     institution = serializers.CharField(allow_null=True)
@@ -88,7 +101,22 @@ class ExportLogSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ExportLog
-        fields = ["id", "user", "started_at", "finished_at", "cohort", "cohort_name", "criteria",
-                  "criteria_fingerprint", "cut_off", "file_format", "deidentified", "linkable", "row_counts",
-                  "checksums", "status", "error_class"]
+        fields = [
+            "id",
+            "user",
+            "started_at",
+            "finished_at",
+            "cohort",
+            "cohort_name",
+            "criteria",
+            "criteria_fingerprint",
+            "cut_off",
+            "file_format",
+            "deidentified",
+            "linkable",
+            "row_counts",
+            "checksums",
+            "status",
+            "error_class",
+        ]
         read_only_fields = fields

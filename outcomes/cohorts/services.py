@@ -1,4 +1,5 @@
 """Writes of the cohorts app: cohort definitions, export preparation and the export log."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -33,8 +34,16 @@ def cohort_delete(*, cohort: Cohort) -> None:
     cohort.delete()
 
 
-def export_plan_build(*, user, cohort: Cohort | None, criteria_input: dict | None, cut_off: dt.date | None,
-                      file_format: str, linkable: bool, identified: bool) -> ExportPlan:
+def export_plan_build(
+    *,
+    user,
+    cohort: Cohort | None,
+    criteria_input: dict | None,
+    cut_off: dt.date | None,
+    file_format: str,
+    linkable: bool,
+    identified: bool,
+) -> ExportPlan:
     """Validate an export request completely, before the first byte is streamed."""
     if file_format not in ("csv", "parquet"):
         raise ValidationError({"file_format": ["Choose csv or parquet."]})
@@ -53,16 +62,28 @@ def export_plan_build(*, user, cohort: Cohort | None, criteria_input: dict | Non
     else:
         criteria = validate_criteria(criteria_input or {})
     return ExportPlan(
-        user_id=user.pk, username=user.get_username(), criteria=criteria, cut_off=cut_off,
-        file_format=file_format, linkable=linkable, identified=identified,
-        cohort_id=cohort.pk if cohort else None, cohort_name=cohort.name if cohort else "",
+        user_id=user.pk,
+        username=user.get_username(),
+        criteria=criteria,
+        cut_off=cut_off,
+        file_format=file_format,
+        linkable=linkable,
+        identified=identified,
+        cohort_id=cohort.pk if cohort else None,
+        cohort_name=cohort.name if cohort else "",
     )
 
 
 @transaction.atomic
 def export_log_start(*, plan: ExportPlan) -> ExportLog:
     return ExportLog.objects.create(
-        user_id=plan.user_id, cohort_id=plan.cohort_id, cohort_name=plan.cohort_name, criteria=plan.criteria,
-        criteria_fingerprint=criteria_fingerprint(plan.criteria), cut_off=plan.cut_off,
-        file_format=plan.file_format, deidentified=not plan.identified, linkable=plan.linkable,
+        user_id=plan.user_id,
+        cohort_id=plan.cohort_id,
+        cohort_name=plan.cohort_name,
+        criteria=plan.criteria,
+        criteria_fingerprint=criteria_fingerprint(plan.criteria),
+        cut_off=plan.cut_off,
+        file_format=plan.file_format,
+        deidentified=not plan.identified,
+        linkable=plan.linkable,
     )

@@ -1,4 +1,5 @@
 """API routes of the registry-file exports (under /api/)."""
+
 from django.urls import path
 
 from outcomes.interop import views

@@ -1,4 +1,5 @@
 """Shared command for registry-file exports: write the same file and log row as the API export."""
+
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
@@ -37,5 +38,7 @@ class RegistryFileExportCommand(BaseCommand):
             finally:
                 pieces.close()  # closes the log row as failed if the loop stopped early
         log.refresh_from_db()
-        self.stdout.write(f"Wrote {log.patient_count} patients, {log.tumor_count} tumors to {output} "
-                          f"(sha256 {log.sha256}, export log {log.pk}).")
+        self.stdout.write(
+            f"Wrote {log.patient_count} patients, {log.tumor_count} tumors to {output} "
+            f"(sha256 {log.sha256}, export log {log.pk})."
+        )

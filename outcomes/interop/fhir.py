@@ -18,6 +18,7 @@ Not exported: presentation and laboratory values, disease events (the disease st
 from imaging results, as mCODE models them), non-targeted treatments, laterality, fusion partners as
 coded genes (they are named in the genomic Observation's note).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -63,8 +64,13 @@ GENDER = {Sex.MALE: "male", Sex.FEMALE: "female", Sex.UNKNOWN: "unknown"}  # eve
 
 # HGNC ids of the genes the registry tests; "other" and IGF1R go out as text only.
 HGNC_IDS = {
-    Gene.ALK: "HGNC:427", Gene.ROS1: "HGNC:10261", Gene.NTRK1: "HGNC:8031", Gene.NTRK2: "HGNC:8032",
-    Gene.NTRK3: "HGNC:8033", Gene.RET: "HGNC:9967", Gene.PDGFRB: "HGNC:8804",
+    Gene.ALK: "HGNC:427",
+    Gene.ROS1: "HGNC:10261",
+    Gene.NTRK1: "HGNC:8031",
+    Gene.NTRK2: "HGNC:8032",
+    Gene.NTRK3: "HGNC:8033",
+    Gene.RET: "HGNC:9967",
+    Gene.PDGFRB: "HGNC:8804",
 }
 
 NOT_DETECTED = ("260415000", "Not detected (qualifier value)")
@@ -146,13 +152,21 @@ def patient_resource(patient, *, identified: bool) -> Patient:
     if identified:
         if patient.medical_record_number:
             institution = patient.institution.code if patient.institution_id else None
-            data["identifier"].append({
-                "type": _concept(IDENTIFIER_TYPE, "MR", "Medical record number"),
-                "system": f"{MRN_SYSTEM}:{institution}" if institution else MRN_SYSTEM,
-                "value": patient.medical_record_number,
-            })
-        name = {k: v for k, v in (("family", patient.last_name),
-                                  ("given", [patient.first_name] if patient.first_name else None)) if v}
+            data["identifier"].append(
+                {
+                    "type": _concept(IDENTIFIER_TYPE, "MR", "Medical record number"),
+                    "system": f"{MRN_SYSTEM}:{institution}" if institution else MRN_SYSTEM,
+                    "value": patient.medical_record_number,
+                }
+            )
+        name = {
+            k: v
+            for k, v in (
+                ("family", patient.last_name),
+                ("given", [patient.first_name] if patient.first_name else None),
+            )
+            if v
+        }
         if name:
             data["name"] = [{"use": "official", **name}]
     birth = fhir_date(patient.date_of_birth, patient.date_of_birth_precision)
@@ -168,35 +182,41 @@ def patient_resource(patient, *, identified: bool) -> Patient:
 
 def condition_resource(tumor, patient) -> Condition:
     morphology = f"{tumor.histology}/{tumor.behavior}"
-    return Condition.model_validate({
-        "resourceType": "Condition",
-        "id": condition_id(tumor),
-        "meta": _meta("mcode-primary-cancer-condition"),
-        "verificationStatus": _concept(CONDITION_VERIFICATION, "confirmed", "Confirmed"),
-        "code": _concept(ICDO3, morphology, text=tumor.get_variant_display()),
-        "bodySite": [_concept(ICDO3, tumor.primary_site)],
-        "subject": _ref("Patient", patient_id(patient)),
-        "onsetDateTime": fhir_date(tumor.date_of_diagnosis, tumor.date_of_diagnosis_precision),
-    })
+    return Condition.model_validate(
+        {
+            "resourceType": "Condition",
+            "id": condition_id(tumor),
+            "meta": _meta("mcode-primary-cancer-condition"),
+            "verificationStatus": _concept(CONDITION_VERIFICATION, "confirmed", "Confirmed"),
+            "code": _concept(ICDO3, morphology, text=tumor.get_variant_display()),
+            "bodySite": [_concept(ICDO3, tumor.primary_site)],
+            "subject": _ref("Patient", patient_id(patient)),
+            "onsetDateTime": fhir_date(tumor.date_of_diagnosis, tumor.date_of_diagnosis_precision),
+        }
+    )
 
 
 def tumor_size_resource(tumor, patient) -> Observation | None:
     if tumor.size_mm is None:
         return None
-    return Observation.model_validate({
-        "resourceType": "Observation",
-        "id": f"imt-ts-{tumor.pk}",
-        "meta": _meta("mcode-tumor-size"),
-        "status": "final",
-        "code": _concept(LOINC, "21889-1", "Size Tumor"),
-        "subject": _ref("Patient", patient_id(patient)),
-        "focus": [_ref("Condition", condition_id(tumor))],
-        "effectiveDateTime": fhir_date(tumor.date_of_diagnosis, tumor.date_of_diagnosis_precision),
-        "component": [{
-            "code": _concept(LOINC, "33728-7", "Size.maximum dimension in Tumor"),
-            "valueQuantity": {"value": tumor.size_mm, "unit": "mm", "system": UCUM, "code": "mm"},
-        }],
-    })
+    return Observation.model_validate(
+        {
+            "resourceType": "Observation",
+            "id": f"imt-ts-{tumor.pk}",
+            "meta": _meta("mcode-tumor-size"),
+            "status": "final",
+            "code": _concept(LOINC, "21889-1", "Size Tumor"),
+            "subject": _ref("Patient", patient_id(patient)),
+            "focus": [_ref("Condition", condition_id(tumor))],
+            "effectiveDateTime": fhir_date(tumor.date_of_diagnosis, tumor.date_of_diagnosis_precision),
+            "component": [
+                {
+                    "code": _concept(LOINC, "33728-7", "Size.maximum dimension in Tumor"),
+                    "valueQuantity": {"value": tumor.size_mm, "unit": "mm", "system": UCUM, "code": "mm"},
+                }
+            ],
+        }
+    )
 
 
 def procedure_resource(surgery, tumor, patient) -> Procedure:
@@ -220,7 +240,7 @@ def procedure_resource(surgery, tumor, patient) -> Procedure:
 
 def genomic_variant_resource(test, tumor, patient) -> Observation:
     hgnc = HGNC_IDS.get(test.gene)
-    gene = (_concept(HGNC, hgnc, str(test.gene)) if hgnc else {"text": test.get_gene_display()})
+    gene = _concept(HGNC, hgnc, str(test.gene)) if hgnc else {"text": test.get_gene_display()}
     data = {
         "resourceType": "Observation",
         "id": f"imt-m-{test.pk}",
@@ -231,9 +251,13 @@ def genomic_variant_resource(test, tumor, patient) -> Observation:
         "subject": _ref("Patient", patient_id(patient)),
         "focus": [_ref("Condition", condition_id(tumor))],
         "effectiveDateTime": fhir_date(test.specimen_date, test.specimen_date_precision),
-        "valueCodeableConcept": _concept(LOINC, "LA9633-4", "Present", text=f"{test.get_gene_display()} fusion"),
+        "valueCodeableConcept": _concept(
+            LOINC, "LA9633-4", "Present", text=f"{test.get_gene_display()} fusion"
+        ),
         "method": {"text": test.get_method_display()},
-        "component": [{"code": _concept(LOINC, "48018-6", "Gene studied [ID]"), "valueCodeableConcept": gene}],
+        "component": [
+            {"code": _concept(LOINC, "48018-6", "Gene studied [ID]"), "valueCodeableConcept": gene}
+        ],
     }
     if test.fusion_partner:
         data["note"] = [{"text": f"Fusion partner: {test.get_fusion_partner_display()}"}]
@@ -242,33 +266,37 @@ def genomic_variant_resource(test, tumor, patient) -> Observation:
 
 def disease_status_resource(study, tumor, patient) -> Observation:
     code, display = DISEASE_STATUS[study.result]
-    return Observation.model_validate({
-        "resourceType": "Observation",
-        "id": f"imt-i-{study.pk}",
-        "meta": _meta("mcode-cancer-disease-status"),
-        "status": "final",
-        "code": _concept(LOINC, "97509-4", "Cancer disease progression"),
-        "subject": _ref("Patient", patient_id(patient)),
-        "focus": [_ref("Condition", condition_id(tumor))],
-        "effectiveDateTime": fhir_date(study.date, study.date_precision),
-        "valueCodeableConcept": _concept(SNOMED, code, display, text=study.get_result_display()),
-        "method": {"text": study.get_modality_display()},
-    })
+    return Observation.model_validate(
+        {
+            "resourceType": "Observation",
+            "id": f"imt-i-{study.pk}",
+            "meta": _meta("mcode-cancer-disease-status"),
+            "status": "final",
+            "code": _concept(LOINC, "97509-4", "Cancer disease progression"),
+            "subject": _ref("Patient", patient_id(patient)),
+            "focus": [_ref("Condition", condition_id(tumor))],
+            "effectiveDateTime": fhir_date(study.date, study.date_precision),
+            "valueCodeableConcept": _concept(SNOMED, code, display, text=study.get_result_display()),
+            "method": {"text": study.get_modality_display()},
+        }
+    )
 
 
 def medication_request_resource(treatment, tumor, patient) -> MedicationRequest:
     name = treatment.get_agent_display() if treatment.agent else treatment.get_category_display()
-    return MedicationRequest.model_validate({
-        "resourceType": "MedicationRequest",
-        "id": f"imt-rx-{treatment.pk}",
-        "meta": _meta("mcode-cancer-related-medication-request"),
-        "status": "completed" if treatment.end_date else "active",
-        "intent": "order",
-        "medicationCodeableConcept": {"text": name},
-        "subject": _ref("Patient", patient_id(patient)),
-        "authoredOn": fhir_date(treatment.start_date, treatment.start_date_precision),
-        "reasonReference": [_ref("Condition", condition_id(tumor))],
-    })
+    return MedicationRequest.model_validate(
+        {
+            "resourceType": "MedicationRequest",
+            "id": f"imt-rx-{treatment.pk}",
+            "meta": _meta("mcode-cancer-related-medication-request"),
+            "status": "completed" if treatment.end_date else "active",
+            "intent": "order",
+            "medicationCodeableConcept": {"text": name},
+            "subject": _ref("Patient", patient_id(patient)),
+            "authoredOn": fhir_date(treatment.start_date, treatment.start_date_precision),
+            "reasonReference": [_ref("Condition", condition_id(tumor))],
+        }
+    )
 
 
 def tumor_resources(tumor, patient) -> Iterator[Resource]:
@@ -298,11 +326,15 @@ def patient_resources(patient, *, identified: bool) -> Iterator[Resource]:
 
 def patient_bundle(patient, *, identified: bool) -> Bundle:
     """One patient's resources as a FHIR Bundle of type collection."""
-    return Bundle.model_validate({
-        "resourceType": "Bundle",
-        "type": "collection",
-        "entry": [{"resource": resource} for resource in patient_resources(patient, identified=identified)],
-    })
+    return Bundle.model_validate(
+        {
+            "resourceType": "Bundle",
+            "type": "collection",
+            "entry": [
+                {"resource": resource} for resource in patient_resources(patient, identified=identified)
+            ],
+        }
+    )
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 Written by `outcomes.interop.services` only; nobody edits it (DESIGN sections 9 and 10).
 """
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -23,7 +24,11 @@ class InteropExportLog(models.Model):
 
     # Null for exports run from the command line without a named user.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="interop_exports"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="interop_exports",
     )
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -33,7 +38,9 @@ class InteropExportLog(models.Model):
     tumor_count = models.PositiveIntegerField(default=0)
     sha256 = models.CharField(max_length=64, blank=True, help_text="Checksum of the file as sent.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.STARTED)
-    error_class = models.CharField(max_length=100, blank=True, help_text="Exception class only, never its text.")
+    error_class = models.CharField(
+        max_length=100, blank=True, help_text="Exception class only, never its text."
+    )
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -41,10 +48,14 @@ class InteropExportLog(models.Model):
         verbose_name = "registry-file export log entry"
         verbose_name_plural = "registry-file export log"
         constraints = [
-            models.CheckConstraint(condition=Q(status__in=["started", "completed", "failed"]),
-                                   name="interopexportlog_status_valid"),
-            models.CheckConstraint(condition=Q(file_format__in=["naaccr-xml", "fhir-bundle"]),
-                                   name="interopexportlog_file_format_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=["started", "completed", "failed"]),
+                name="interopexportlog_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(file_format__in=["naaccr-xml", "fhir-bundle"]),
+                name="interopexportlog_file_format_valid",
+            ),
         ]
         indexes = [
             # Admin review of the log, newest first.

@@ -14,6 +14,7 @@ Not exported: causeOfDeath (NAACCR 1910) is an ICD-10 code and the registry reco
 IMT / treatment-related / other / unknown, which has no faithful ICD code; only the NAACCR code 0000
 ("patient alive at last contact") is written, for living patients.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -68,7 +69,9 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _surgery_facts(surgeries: Iterable) -> list[derived.SurgeryFacts]:
-    return [derived.SurgeryFacts(s.id, impute(s.date, s.date_precision), s.extent, s.margin) for s in surgeries]
+    return [
+        derived.SurgeryFacts(s.id, impute(s.date, s.date_precision), s.extent, s.margin) for s in surgeries
+    ]
 
 
 def surgical_margins(surgeries: Iterable) -> str:
@@ -90,8 +93,14 @@ def _type_of(events: Sequence) -> str:
     if distant and (local or regional):
         return DISTANT_AND_LOCAL_OR_REGIONAL
     if distant:
-        sites = sorted({site for e in events if e.event_type == EventType.DISTANT_METASTASIS
-                        for site in (e.metastatic_sites or [])})
+        sites = sorted(
+            {
+                site
+                for e in events
+                if e.event_type == EventType.DISTANT_METASTASIS
+                for site in (e.metastatic_sites or [])
+            }
+        )
         if len(sites) == 1:
             return sites[0]  # stored as the NAACCR organ code (51-59)
         return MULTIPLE_DISTANT if sites else DISTANT_NOS
@@ -110,8 +119,11 @@ def first_recurrence(tumor, surgeries: Iterable, events: Iterable) -> tuple[str 
     resection = derived.definitive_resection(_surgery_facts(surgeries))
     if resection is None or tumor.metastatic_at_diagnosis:
         return None, NEVER_DISEASE_FREE
-    after = [e for e in events if e.event_type in RECURRENCE_EVENTS
-             and impute(e.date, e.date_precision) > resection.date]
+    after = [
+        e
+        for e in events
+        if e.event_type in RECURRENCE_EVENTS and impute(e.date, e.date_precision) > resection.date
+    ]
     if not after:
         return None, DISEASE_FREE
     first_date = min(impute(e.date, e.date_precision) for e in after)
@@ -133,8 +145,10 @@ def _last_contact(patient) -> PartialDate | None:
     value = patient.last_contact or derived.latest([patient.date_of_last_contact, patient.date_of_death])
     if value is None:
         return None
-    for date, precision in ((patient.date_of_last_contact, patient.date_of_last_contact_precision),
-                            (patient.date_of_death, patient.date_of_death_precision)):
+    for date, precision in (
+        (patient.date_of_last_contact, patient.date_of_last_contact_precision),
+        (patient.date_of_death, patient.date_of_death_precision),
+    ):
         if date == value:
             return PartialDate.of(date, precision)
     return PartialDate.of(value, DatePrecision.DAY)
@@ -161,8 +175,7 @@ def patient_items(patient, *, identified: bool) -> list[tuple[str, str | None]]:
 def tumor_items(tumor, patient, *, identified: bool) -> list[tuple[str, str | None]]:
     surgeries = list(tumor.surgeries.all())
     tests = list(tumor.molecular_tests.all())
-    statuses = derived.tumor_gene_statuses(
-        [derived.TestOutcome(t.gene, t.method, t.result) for t in tests])
+    statuses = derived.tumor_gene_statuses([derived.TestOutcome(t.gene, t.method, t.result) for t in tests])
     recurrence_date, recurrence_type = first_recurrence(tumor, surgeries, tumor.events.all())
     items = [("tumorRecordNumber", f"{tumor.tumor_record_number:02d}")]
     if identified:
@@ -191,8 +204,11 @@ def tumor_items(tumor, patient, *, identified: bool) -> list[tuple[str, str | No
 
 def _items_xml(items: Iterable[tuple[str, str | None]], indent: str) -> list[str]:
     # An empty value is "not known": NAACCR XML leaves the item out rather than writing it blank.
-    return [f'{indent}<Item naaccrId="{naaccr_id}">{escape(_NOT_XML.sub("", value))}</Item>\n'
-            for naaccr_id, value in items if value]
+    return [
+        f'{indent}<Item naaccrId="{naaccr_id}">{escape(_NOT_XML.sub("", value))}</Item>\n'
+        for naaccr_id, value in items
+        if value
+    ]
 
 
 @dataclass

@@ -1,4 +1,5 @@
 """Queries of the registry-file exports (NAACCR XML, FHIR): the record in chunks, withdrawn consent left out."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -19,9 +20,22 @@ from registry.vocabularies import ConsentStatus
 CHUNK_SIZE = 500
 
 PATIENT_FIELDS = (
-    "id", "registry_number", "medical_record_number", "last_name", "first_name", "date_of_birth",
-    "date_of_birth_precision", "sex", "race", "hispanic_origin", "vital_status", "date_of_death",
-    "date_of_death_precision", "date_of_last_contact", "date_of_last_contact_precision", "last_contact",
+    "id",
+    "registry_number",
+    "medical_record_number",
+    "last_name",
+    "first_name",
+    "date_of_birth",
+    "date_of_birth_precision",
+    "sex",
+    "race",
+    "hispanic_origin",
+    "vital_status",
+    "date_of_death",
+    "date_of_death_precision",
+    "date_of_last_contact",
+    "date_of_last_contact_precision",
+    "last_contact",
 )
 
 
@@ -50,8 +64,11 @@ def _keyset_chunks(patients, tumors, chunk_size: int) -> Iterator[list[Patient]]
     """`patients` (ordered by registry number) with their `tumors` prefetched, `chunk_size` at a time."""
     last = 0
     while True:
-        chunk = list(patients.filter(registry_number__gt=last).prefetch_related(
-            Prefetch("tumors", queryset=tumors))[:chunk_size])
+        chunk = list(
+            patients.filter(registry_number__gt=last).prefetch_related(Prefetch("tumors", queryset=tumors))[
+                :chunk_size
+            ]
+        )
         if chunk:
             yield chunk
         if len(chunk) < chunk_size:
@@ -60,8 +77,18 @@ def _keyset_chunks(patients, tumors, chunk_size: int) -> Iterator[list[Patient]]
 
 
 FHIR_PATIENT_FIELDS = (
-    "id", "registry_number", "institution__code", "medical_record_number", "last_name", "first_name",
-    "date_of_birth", "date_of_birth_precision", "sex", "vital_status", "date_of_death", "date_of_death_precision",
+    "id",
+    "registry_number",
+    "institution__code",
+    "medical_record_number",
+    "last_name",
+    "first_name",
+    "date_of_birth",
+    "date_of_birth_precision",
+    "sex",
+    "vital_status",
+    "date_of_death",
+    "date_of_death_precision",
 )
 
 
@@ -77,6 +104,10 @@ def fhir_patient_chunks(*, chunk_size: int = CHUNK_SIZE) -> Iterator[list[Patien
         Prefetch("imaging_studies", queryset=ImagingStudy.objects.order_by("date", "id")),
         Prefetch("treatments", queryset=Treatment.objects.order_by("start_date", "id")),
     )
-    patients = (exportable_patients().order_by("registry_number").select_related("institution")
-                .only(*FHIR_PATIENT_FIELDS))
+    patients = (
+        exportable_patients()
+        .order_by("registry_number")
+        .select_related("institution")
+        .only(*FHIR_PATIENT_FIELDS)
+    )
     return _keyset_chunks(patients, tumors, chunk_size)

@@ -1,4 +1,5 @@
 """Registry-file exports (NAACCR XML, FHIR NDJSON): open the log row, stream the file, close the log row."""
+
 from __future__ import annotations
 
 import logging
@@ -18,7 +19,8 @@ def _export_start(*, user, file_format: str, identified: bool) -> InteropExportL
     """Log the export before its first byte leaves (the row stays "started" if the process dies)."""
     return InteropExportLog.objects.create(
         user=user if user is not None and user.is_authenticated else None,
-        file_format=file_format, identified=identified,
+        file_format=file_format,
+        identified=identified,
     )
 
 
@@ -38,8 +40,11 @@ def _export_chunks(*, log_id: int, writer, patient_chunks, label: str) -> Iterat
             logger.warning("%s export %s failed (%s)", label, log_id, error_class or "Incomplete")
         InteropExportLog.objects.filter(pk=log_id).update(
             status=InteropExportLog.Status.COMPLETED if completed else InteropExportLog.Status.FAILED,
-            finished_at=timezone.now(), patient_count=writer.patients, tumor_count=writer.tumors,
-            sha256=writer.sha256 if completed else "", error_class="" if completed else (error_class or "Incomplete"),
+            finished_at=timezone.now(),
+            patient_count=writer.patients,
+            tumor_count=writer.tumors,
+            sha256=writer.sha256 if completed else "",
+            error_class="" if completed else (error_class or "Incomplete"),
         )
 
 
@@ -47,17 +52,29 @@ def naaccr_export_start(*, user, identified: bool) -> InteropExportLog:
     return _export_start(user=user, file_format=InteropExportLog.Format.NAACCR_XML, identified=identified)
 
 
-def naaccr_export_chunks(*, log_id: int, identified: bool, chunk_size: int = selectors.CHUNK_SIZE) -> Iterator[bytes]:
+def naaccr_export_chunks(
+    *, log_id: int, identified: bool, chunk_size: int = selectors.CHUNK_SIZE
+) -> Iterator[bytes]:
     """The NAACCR XML file in pieces."""
-    return _export_chunks(log_id=log_id, writer=NaaccrXmlWriter(identified=identified),
-                          patient_chunks=selectors.naaccr_patient_chunks(chunk_size=chunk_size), label="NAACCR")
+    return _export_chunks(
+        log_id=log_id,
+        writer=NaaccrXmlWriter(identified=identified),
+        patient_chunks=selectors.naaccr_patient_chunks(chunk_size=chunk_size),
+        label="NAACCR",
+    )
 
 
 def fhir_export_start(*, user, identified: bool) -> InteropExportLog:
     return _export_start(user=user, file_format=InteropExportLog.Format.FHIR_BUNDLE, identified=identified)
 
 
-def fhir_export_chunks(*, log_id: int, identified: bool, chunk_size: int = selectors.CHUNK_SIZE) -> Iterator[bytes]:
+def fhir_export_chunks(
+    *, log_id: int, identified: bool, chunk_size: int = selectors.CHUNK_SIZE
+) -> Iterator[bytes]:
     """The FHIR NDJSON file in pieces."""
-    return _export_chunks(log_id=log_id, writer=FhirNdjsonWriter(identified=identified),
-                          patient_chunks=selectors.fhir_patient_chunks(chunk_size=chunk_size), label="FHIR")
+    return _export_chunks(
+        log_id=log_id,
+        writer=FhirNdjsonWriter(identified=identified),
+        patient_chunks=selectors.fhir_patient_chunks(chunk_size=chunk_size),
+        label="FHIR",
+    )

@@ -1,4 +1,5 @@
 """Admin for outcome reports: read-only rows (results stay out of the page), an action that queues a run."""
+
 from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
@@ -8,16 +9,48 @@ from outcomes.reports.models import OutcomeReport
 
 @admin.register(OutcomeReport)
 class OutcomeReportAdmin(admin.ModelAdmin):
-    list_display = ("id", "scope", "cohort_id", "cut_off", "status", "progress", "attempt", "trigger", "queued_at",
-                    "finished_at", "short_fingerprint")
+    list_display = (
+        "id",
+        "scope",
+        "cohort_id",
+        "cut_off",
+        "status",
+        "progress",
+        "attempt",
+        "trigger",
+        "queued_at",
+        "finished_at",
+        "short_fingerprint",
+    )
     list_filter = ("status", "scope", "trigger")
     date_hierarchy = "queued_at"
     actions = ["queue_again"]
     exclude = ("results",)
-    readonly_fields = ("scope", "cohort", "cohort_criteria", "cut_off", "endpoints", "strata", "parameters_key",
-                       "status", "attempt", "retry_of", "trigger", "requested_by", "progress", "queued_at",
-                       "started_at", "finished_at", "lease_expires_at", "fingerprint", "software_version", "tumors",
-                       "error_class", "error_message", "dashboard_link")
+    readonly_fields = (
+        "scope",
+        "cohort",
+        "cohort_criteria",
+        "cut_off",
+        "endpoints",
+        "strata",
+        "parameters_key",
+        "status",
+        "attempt",
+        "retry_of",
+        "trigger",
+        "requested_by",
+        "progress",
+        "queued_at",
+        "started_at",
+        "finished_at",
+        "lease_expires_at",
+        "fingerprint",
+        "software_version",
+        "tumors",
+        "error_class",
+        "error_message",
+        "dashboard_link",
+    )
 
     @admin.display(description="fingerprint")
     def short_fingerprint(self, report):
@@ -27,8 +60,11 @@ class OutcomeReportAdmin(admin.ModelAdmin):
     def dashboard_link(self, report):
         if report.status != OutcomeReport.Status.SUCCEEDED:
             return "-"
-        return format_html('<a href="{}?report={}">Open in the outcome dashboard</a>',
-                           reverse("outcome-dashboard"), report.pk)
+        return format_html(
+            '<a href="{}?report={}">Open in the outcome dashboard</a>',
+            reverse("outcome-dashboard"),
+            report.pk,
+        )
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("results")
@@ -49,8 +85,12 @@ class OutcomeReportAdmin(admin.ModelAdmin):
                 self.message_user(request, f"Report {report.pk}: its cohort was deleted.", messages.WARNING)
                 continue
             queued, created = services.report_request(
-                cut_off=report.cut_off, cohort=report.cohort, endpoints=report.endpoints, strata=report.strata,
-                requested_by=request.user, trigger=OutcomeReport.Trigger.ADMIN,
+                cut_off=report.cut_off,
+                cohort=report.cohort,
+                endpoints=report.endpoints,
+                strata=report.strata,
+                requested_by=request.user,
+                trigger=OutcomeReport.Trigger.ADMIN,
             )
             verb = "queued as" if created else "already active as"
             self.message_user(request, f"Report {report.pk}: {verb} report {queued.pk}.")

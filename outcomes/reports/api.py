@@ -1,4 +1,5 @@
 """REST API of outcome reports: list, read (full or released by role), queue a run, plot a stored table."""
+
 from __future__ import annotations
 
 from django.http import HttpResponse
@@ -29,9 +30,29 @@ class ReportSummarySerializer(serializers.ModelSerializer):
     class Meta:
         model = OutcomeReport
         fields = [
-            "id", "scope", "cohort", "cohort_criteria", "cut_off", "endpoints", "strata", "status", "attempt",
-            "retry_of", "trigger", "progress", "queued_at", "started_at", "finished_at", "wait_seconds",
-            "run_seconds", "fingerprint", "software_version", "tumors", "error_class", "error_message", "released",
+            "id",
+            "scope",
+            "cohort",
+            "cohort_criteria",
+            "cut_off",
+            "endpoints",
+            "strata",
+            "status",
+            "attempt",
+            "retry_of",
+            "trigger",
+            "progress",
+            "queued_at",
+            "started_at",
+            "finished_at",
+            "wait_seconds",
+            "run_seconds",
+            "fingerprint",
+            "software_version",
+            "tumors",
+            "error_class",
+            "error_message",
+            "released",
         ]
         read_only_fields = fields
 
@@ -64,17 +85,24 @@ class ReportDetailSerializer(ReportSummarySerializer):
 
 class ReportRequestSerializer(serializers.Serializer):
     cut_off = serializers.DateField(required=False, help_text="Data cut-off date (default today).")
-    cohort = serializers.PrimaryKeyRelatedField(queryset=Cohort.objects.all(), required=False, allow_null=True)
-    endpoints = serializers.ListField(child=serializers.ChoiceField(choices=ENDPOINTS), required=False,
-                                      allow_empty=False)
-    strata = serializers.ListField(child=serializers.ChoiceField(choices=STRATUM_NAMES), required=False,
-                                   allow_empty=False)
+    cohort = serializers.PrimaryKeyRelatedField(
+        queryset=Cohort.objects.all(), required=False, allow_null=True
+    )
+    endpoints = serializers.ListField(
+        child=serializers.ChoiceField(choices=ENDPOINTS), required=False, allow_empty=False
+    )
+    strata = serializers.ListField(
+        child=serializers.ChoiceField(choices=STRATUM_NAMES), required=False, allow_empty=False
+    )
 
     def validate_cohort(self, cohort):
         # Cohorts belong to epidemiologists (their own) and admins (all); registrars have none.
         from outcomes.cohorts.selectors import cohorts_visible_to
 
-        if cohort is not None and not cohorts_visible_to(self.context["request"].user).filter(pk=cohort.pk).exists():
+        if (
+            cohort is not None
+            and not cohorts_visible_to(self.context["request"].user).filter(pk=cohort.pk).exists()
+        ):
             raise serializers.ValidationError("No such cohort among yours.")
         return cohort
 
@@ -103,12 +131,15 @@ ERRORS = {code: ErrorSerializer for code in (400, 401, 403, 404)}
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List outcome reports (newest first)", responses={200: ReportSummarySerializer,
-                                                                                 401: ErrorSerializer,
-                                                                                 403: ErrorSerializer}),
-    retrieve=extend_schema(summary="Read one report: full figures for registrars and admins, released "
-                                   "figures (small cells hidden) for epidemiologists",
-                           responses={200: ReportDetailSerializer, **ERRORS}),
+    list=extend_schema(
+        summary="List outcome reports (newest first)",
+        responses={200: ReportSummarySerializer, 401: ErrorSerializer, 403: ErrorSerializer},
+    ),
+    retrieve=extend_schema(
+        summary="Read one report: full figures for registrars and admins, released "
+        "figures (small cells hidden) for epidemiologists",
+        responses={200: ReportDetailSerializer, **ERRORS},
+    ),
 )
 class OutcomeReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     permission_classes = [ReadsOutcomeReports]
@@ -126,15 +157,21 @@ class OutcomeReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
     def get_serializer_class(self):
         return ReportDetailSerializer if self.action == "retrieve" else ReportSummarySerializer
 
-    @extend_schema(summary="Queue a report run (or find the pending/running one with the same parameters)",
-                   request=ReportRequestSerializer, responses={202: ReportSummarySerializer, **ERRORS})
+    @extend_schema(
+        summary="Queue a report run (or find the pending/running one with the same parameters)",
+        request=ReportRequestSerializer,
+        responses={202: ReportSummarySerializer, **ERRORS},
+    )
     def create(self, request):
         incoming = ReportRequestSerializer(data=request.data, context={"request": request})
         incoming.is_valid(raise_exception=True)
         report, _created = services.report_request(
-            cut_off=incoming.validated_data.get("cut_off"), cohort=incoming.validated_data.get("cohort"),
-            endpoints=incoming.validated_data.get("endpoints"), strata=incoming.validated_data.get("strata"),
-            requested_by=request.user, trigger=OutcomeReport.Trigger.API,
+            cut_off=incoming.validated_data.get("cut_off"),
+            cohort=incoming.validated_data.get("cohort"),
+            endpoints=incoming.validated_data.get("endpoints"),
+            strata=incoming.validated_data.get("strata"),
+            requested_by=request.user,
+            trigger=OutcomeReport.Trigger.API,
         )
         report.refresh_from_db()
         body = ReportSummarySerializer(report, context=self.get_serializer_context()).data
@@ -145,10 +182,18 @@ class OutcomeReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         parameters=[
             OpenApiParameter("endpoint", str, enum=list(ENDPOINTS), required=True),
             OpenApiParameter("stratum", str, enum=list(STRATUM_NAMES), required=False),
-            OpenApiParameter("kind", str, enum=list(selectors.PLOT_KINDS), required=False,
-                             description="km: Kaplan-Meier (1 - KM for competing endpoints); aj: Aalen-Johansen"),
+            OpenApiParameter(
+                "kind",
+                str,
+                enum=list(selectors.PLOT_KINDS),
+                required=False,
+                description="km: Kaplan-Meier (1 - KM for competing endpoints); aj: Aalen-Johansen",
+            ),
         ],
-        responses={(200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY, description="PNG image"), **ERRORS},
+        responses={
+            (200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY, description="PNG image"),
+            **ERRORS,
+        },
     )
     @action(detail=True, methods=["get"], url_path="plot")
     def plot(self, request, pk=None):
@@ -156,7 +201,9 @@ class OutcomeReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         query = PlotQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         if report.status != OutcomeReport.Status.SUCCEEDED:
-            raise serializers.ValidationError({"report": "The report has not succeeded; there is nothing to plot."})
+            raise serializers.ValidationError(
+                {"report": "The report has not succeeded; there is nothing to plot."}
+            )
         try:
             png = selectors.report_plot_png(user=request.user, report=report, **query.validated_data)
         except selectors.InvalidPlotKind as exc:

@@ -1,4 +1,5 @@
 """API routes of outcome reports."""
+
 from rest_framework.routers import SimpleRouter
 
 from outcomes.reports.api import OutcomeReportViewSet

@@ -1,4 +1,5 @@
 """Stored outcome reports: parameters, fingerprint of the analysis rows, status with a lease, results."""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -28,10 +29,12 @@ class OutcomeReport(models.Model):
 
     # Parameters
     scope = models.CharField(max_length=16, choices=Scope.choices, default=Scope.REGISTRY)
-    cohort = models.ForeignKey("cohorts.Cohort", null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="outcome_reports")
-    cohort_criteria = models.JSONField(null=True, blank=True,
-                                       help_text="Snapshot of the cohort's criteria when the report was requested.")
+    cohort = models.ForeignKey(
+        "cohorts.Cohort", null=True, blank=True, on_delete=models.SET_NULL, related_name="outcome_reports"
+    )
+    cohort_criteria = models.JSONField(
+        null=True, blank=True, help_text="Snapshot of the cohort's criteria when the report was requested."
+    )
     cut_off = models.DateField()
     endpoints = models.JSONField(default=list)
     strata = models.JSONField(default=list)
@@ -39,17 +42,24 @@ class OutcomeReport(models.Model):
     # Run
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     attempt = models.PositiveSmallIntegerField(default=1)
-    retry_of = models.OneToOneField("self", null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="retried_by")
+    retry_of = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retried_by"
+    )
     trigger = models.CharField(max_length=16, choices=Trigger.choices, default=Trigger.DASHBOARD)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="outcome_reports")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="outcome_reports",
+    )
     progress = models.PositiveSmallIntegerField(default=0, help_text="Percent of tables computed.")
     queued_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    lease_expires_at = models.DateTimeField(null=True, blank=True,
-                                            help_text="An active report past its lease is swept as lost.")
+    lease_expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="An active report past its lease is swept as lost."
+    )
     # Outcome
     fingerprint = models.CharField(max_length=64, blank=True, help_text="sha256 of the analysis rows.")
     software_version = models.CharField(max_length=200, blank=True)
@@ -62,24 +72,36 @@ class OutcomeReport(models.Model):
         ordering = ["-queued_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(scope__in=["registry", "cohort"]), name="report_scope_valid"),
-            models.CheckConstraint(condition=Q(status__in=["pending", "running", "succeeded", "failed"]),
-                                   name="report_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "running", "succeeded", "failed"]),
+                name="report_status_valid",
+            ),
             models.CheckConstraint(condition=Q(progress__lte=100), name="report_progress_percent"),
-            models.CheckConstraint(condition=Q(scope="registry") | Q(cohort_criteria__isnull=False),
-                                   name="report_cohort_has_criteria"),
+            models.CheckConstraint(
+                condition=Q(scope="registry") | Q(cohort_criteria__isnull=False),
+                name="report_cohort_has_criteria",
+            ),
             # Only succeeded reports carry results: no half report is ever stored as a result.
-            models.CheckConstraint(condition=Q(status="succeeded") | Q(results__isnull=True),
-                                   name="report_results_only_when_succeeded"),
+            models.CheckConstraint(
+                condition=Q(status="succeeded") | Q(results__isnull=True),
+                name="report_results_only_when_succeeded",
+            ),
             # The lease: one pending or running report per set of parameters.
-            models.UniqueConstraint(fields=["parameters_key"], condition=Q(status__in=["pending", "running"]),
-                                    name="report_one_active_per_parameters"),
+            models.UniqueConstraint(
+                fields=["parameters_key"],
+                condition=Q(status__in=["pending", "running"]),
+                name="report_one_active_per_parameters",
+            ),
         ]
         indexes = [
             # Dashboard: latest succeeded report of a scope/cohort; API filters by status.
             models.Index(fields=["status", "scope", "-finished_at"], name="report_status_finished_idx"),
             # Sweep: active reports whose lease expired.
-            models.Index(fields=["lease_expires_at"], name="report_lease_idx",
-                         condition=Q(status__in=["pending", "running"])),
+            models.Index(
+                fields=["lease_expires_at"],
+                name="report_lease_idx",
+                condition=Q(status__in=["pending", "running"]),
+            ),
         ]
 
     def __str__(self) -> str:

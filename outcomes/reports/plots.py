@@ -51,8 +51,16 @@ def survival_figure(table: dict, *, kind: str, title: str, y_label: str) -> Figu
 
     if not rows:
         axes.set_xlim(0, 5.5)
-        axes.text(0.5, 0.5, "no data", transform=axes.transAxes, ha="center", va="center",
-                  fontsize=14, color=WITHHELD_COLOUR)
+        axes.text(
+            0.5,
+            0.5,
+            "no data",
+            transform=axes.transAxes,
+            ha="center",
+            va="center",
+            fontsize=14,
+            color=WITHHELD_COLOUR,
+        )
         figure.subplots_adjust(bottom=0.15)
         return figure
 
@@ -72,8 +80,9 @@ def survival_figure(table: dict, *, kind: str, title: str, y_label: str) -> Figu
         (line,) = axes.step(years, values, where="post", color=colour, linewidth=1.6, label=label)
         lower, upper = curve.get(f"{kind}_lower"), curve.get(f"{kind}_upper")
         if lower is not None and upper is not None:
-            axes.fill_between(years, _floats(lower), _floats(upper), step="post", color=colour,
-                              alpha=0.15, linewidth=0)
+            axes.fill_between(
+                years, _floats(lower), _floats(upper), step="post", color=colour, alpha=0.15, linewidth=0
+            )
         handles.append(line)
         longest = max(longest, float(years[-1]))
 
@@ -82,8 +91,15 @@ def survival_figure(table: dict, *, kind: str, title: str, y_label: str) -> Figu
     axes.legend(handles=handles, loc="best", frameon=False, fontsize=9)
     if (table.get("released") or {}).get("k"):
         k = table["released"]["k"]
-        figure.text(0.99, 0.005, f"Curves stop where fewer than {k} remain at risk; counts 1-{k - 1} show as <{k}.",
-                    ha="right", va="bottom", fontsize=7, color="#555555")
+        figure.text(
+            0.99,
+            0.005,
+            f"Curves stop where fewer than {k} remain at risk; counts 1-{k - 1} show as <{k}.",
+            ha="right",
+            va="bottom",
+            fontsize=7,
+            color="#555555",
+        )
     _numbers_at_risk(figure, axes, rows)
     return figure
 
@@ -105,7 +121,9 @@ def _numbers_at_risk(figure: Figure, axes, rows: list[dict]) -> None:
     below = blended_transform_factory(axes.transData, figure.transFigure)
     label_column = blended_transform_factory(figure.transFigure, figure.transFigure)
     top = 0.055 + table_height
-    figure.text(0.01, top, "Number at risk", transform=label_column, fontsize=8, fontweight="bold", va="center")
+    figure.text(
+        0.01, top, "Number at risk", transform=label_column, fontsize=8, fontweight="bold", va="center"
+    )
     for number, row in enumerate(rows):
         y = top - line_height * (number + 1)
         colour = COLOURS[number % len(COLOURS)]
@@ -115,8 +133,15 @@ def _numbers_at_risk(figure: Figure, axes, rows: list[dict]) -> None:
         at_risk = row.get("numbers_at_risk") or {}
         for year in AT_RISK_YEARS:
             value = at_risk.get(year)
-            figure.text(float(year), y, "–" if value is None else str(value), transform=below, fontsize=8,
-                        ha="center", va="center")
+            figure.text(
+                float(year),
+                y,
+                "–" if value is None else str(value),
+                transform=below,
+                fontsize=8,
+                ha="center",
+                va="center",
+            )
 
 
 def _floats(values: list) -> np.ndarray:

@@ -1,4 +1,5 @@
 """Reads shared by the dashboard, the API and the plots: which report, and which figures a user may see."""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -20,13 +21,21 @@ def reports_list() -> QuerySet[OutcomeReport]:
 
 def latest_succeeded_report(*, cohort_id: int | None = None) -> OutcomeReport | None:
     reports = OutcomeReport.objects.filter(status=OutcomeReport.Status.SUCCEEDED)
-    reports = reports.filter(cohort_id=cohort_id) if cohort_id else reports.filter(scope=OutcomeReport.Scope.REGISTRY)
+    reports = (
+        reports.filter(cohort_id=cohort_id)
+        if cohort_id
+        else reports.filter(scope=OutcomeReport.Scope.REGISTRY)
+    )
     return reports.order_by("-finished_at", "-id").first()
 
 
 def latest_active_report(*, cohort_id: int | None = None) -> OutcomeReport | None:
     reports = reports_list().filter(status__in=OutcomeReport.ACTIVE)
-    reports = reports.filter(cohort_id=cohort_id) if cohort_id else reports.filter(scope=OutcomeReport.Scope.REGISTRY)
+    reports = (
+        reports.filter(cohort_id=cohort_id)
+        if cohort_id
+        else reports.filter(scope=OutcomeReport.Scope.REGISTRY)
+    )
     return reports.order_by("-queued_at", "-id").first()
 
 
@@ -62,8 +71,10 @@ def report_plot_png(*, user, report: OutcomeReport, endpoint: str, stratum: str,
     if kind not in PLOT_KINDS:
         raise InvalidPlotKind("kind must be km or aj.")
     if kind == "aj" and endpoint not in COMPETING_ENDPOINTS:
-        raise InvalidPlotKind("kind aj (cumulative incidence with a competing event) applies to recurrence, "
-                               "local recurrence and metastasis only.")
+        raise InvalidPlotKind(
+            "kind aj (cumulative incidence with a competing event) applies to recurrence, "
+            "local recurrence and metastasis only."
+        )
     released = not sees_full_reports(user)
     key = f"report-plot:{report.pk}:{endpoint}:{stratum}:{kind}:{'released' if released else 'full'}"
     png = cache.get(key)

@@ -1,4 +1,5 @@
 """Outcome report jobs: request (with the lease), claim, compute, store atomically, sweep lost runs."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,9 +17,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from outcomes.analysis import ENDPOINTS, AnalysisRow, analysis_rows
-from registry.db_router import replica_reads
 from outcomes.estimates import RECURRENCE_ENDPOINTS, STRATA, STRATUM_NAMES, outcome_tables, stratum_level
 from outcomes.reports.models import OutcomeReport
+from registry.db_router import replica_reads
 
 logger = logging.getLogger(__name__)
 
@@ -43,16 +44,30 @@ class ReportSuperseded(Exception):
 
 # --- parameters ----------------------------------------------------------------------------------
 
+
 def _canonical(value) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def parameters_key(*, scope: str, cohort_id: int | None, cohort_criteria: dict | None, cut_off: dt.date,
-                   endpoints: Sequence[str], strata: Sequence[str]) -> str:
-    canonical = _canonical({
-        "scope": scope, "cohort": cohort_id, "criteria": cohort_criteria, "cut_off": cut_off.isoformat(),
-        "endpoints": list(endpoints), "strata": list(strata),
-    })
+def parameters_key(
+    *,
+    scope: str,
+    cohort_id: int | None,
+    cohort_criteria: dict | None,
+    cut_off: dt.date,
+    endpoints: Sequence[str],
+    strata: Sequence[str],
+) -> str:
+    canonical = _canonical(
+        {
+            "scope": scope,
+            "cohort": cohort_id,
+            "criteria": cohort_criteria,
+            "cut_off": cut_off.isoformat(),
+            "endpoints": list(endpoints),
+            "strata": list(strata),
+        }
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -71,25 +86,44 @@ def _enqueue(report_id: int) -> None:
 
 
 @transaction.atomic
-def report_request(*, cut_off: dt.date | None = None, cohort=None, endpoints: Sequence[str] | None = None,
-                   strata: Sequence[str] | None = None, requested_by=None,
-                   trigger: str = OutcomeReport.Trigger.DASHBOARD) -> tuple[OutcomeReport, bool]:
+def report_request(
+    *,
+    cut_off: dt.date | None = None,
+    cohort=None,
+    endpoints: Sequence[str] | None = None,
+    strata: Sequence[str] | None = None,
+    requested_by=None,
+    trigger: str = OutcomeReport.Trigger.DASHBOARD,
+) -> tuple[OutcomeReport, bool]:
     """Queue a report, or return the pending/running one with the same parameters (created=False)."""
     cut_off = cut_off or timezone.localdate()
     endpoints = [e for e in ENDPOINTS if e in (endpoints or ENDPOINTS)]
     strata = [s for s in STRATUM_NAMES if s in (strata or STRATUM_NAMES)]
     scope = OutcomeReport.Scope.COHORT if cohort is not None else OutcomeReport.Scope.REGISTRY
     criteria = dict(cohort.criteria) if cohort is not None else None
-    key = parameters_key(scope=scope, cohort_id=getattr(cohort, "pk", None), cohort_criteria=criteria,
-                         cut_off=cut_off, endpoints=endpoints, strata=strata)
+    key = parameters_key(
+        scope=scope,
+        cohort_id=getattr(cohort, "pk", None),
+        cohort_criteria=criteria,
+        cut_off=cut_off,
+        endpoints=endpoints,
+        strata=strata,
+    )
     existing = OutcomeReport.objects.filter(parameters_key=key, status__in=OutcomeReport.ACTIVE).first()
     if existing:
         return existing, False
     try:
         with transaction.atomic():
             report = OutcomeReport.objects.create(
-                scope=scope, cohort=cohort, cohort_criteria=criteria, cut_off=cut_off, endpoints=endpoints,
-                strata=strata, parameters_key=key, requested_by=requested_by, trigger=trigger,
+                scope=scope,
+                cohort=cohort,
+                cohort_criteria=criteria,
+                cut_off=cut_off,
+                endpoints=endpoints,
+                strata=strata,
+                parameters_key=key,
+                requested_by=requested_by,
+                trigger=trigger,
                 lease_expires_at=timezone.now() + dt.timedelta(seconds=settings.REPORT_LEASE_SECONDS),
             )
     except IntegrityError:
@@ -101,11 +135,13 @@ def report_request(*, cut_off: dt.date | None = None, cohort=None, endpoints: Se
 
 # --- analysis rows and fingerprint ---------------------------------------------------------------
 
+
 def cohort_tumor_selection(criteria: dict):
     """The tumors of a cohort, from the criteria snapshot kept on the report."""
+    from rest_framework.exceptions import ValidationError
+
     from outcomes.cohorts.criteria import validate_criteria
     from outcomes.cohorts.selectors import cohort_tumors
-    from rest_framework.exceptions import ValidationError
 
     try:
         validated = validate_criteria(criteria)
@@ -140,11 +176,17 @@ def rows_fingerprint(rows: Iterable[AnalysisRow]) -> str:
     for row in rows:
         line = []
         for endpoint in ENDPOINTS:
-            line += [_fingerprint_value(getattr(row, f"{endpoint}_time")), getattr(row, f"{endpoint}_status"),
-                     _fingerprint_value(getattr(row, f"{endpoint}_potential_time"))]
+            line += [
+                _fingerprint_value(getattr(row, f"{endpoint}_time")),
+                getattr(row, f"{endpoint}_status"),
+                _fingerprint_value(getattr(row, f"{endpoint}_potential_time")),
+            ]
         for stratum in strata:
             if stratum.name == "margin":
-                line += [stratum_level(row, stratum, RECURRENCE_ENDPOINTS[0]), stratum_level(row, stratum, "metastasis")]
+                line += [
+                    stratum_level(row, stratum, RECURRENCE_ENDPOINTS[0]),
+                    stratum_level(row, stratum, "metastasis"),
+                ]
             else:
                 line.append(stratum_level(row, stratum, "metastasis"))
         line.append(bool(row.metastatic_at_diagnosis))
@@ -179,6 +221,7 @@ def json_safe(value):
 
 # --- running -------------------------------------------------------------------------------------
 
+
 def _lease_end(now: dt.datetime | None = None) -> dt.datetime:
     return (now or timezone.now()) + dt.timedelta(seconds=settings.REPORT_LEASE_SECONDS)
 
@@ -187,7 +230,10 @@ def report_claim(*, report_id: int) -> OutcomeReport | None:
     """Pending -> running, once: a redelivered or duplicate task finds nothing to claim."""
     now = timezone.now()
     claimed = OutcomeReport.objects.filter(pk=report_id, status=OutcomeReport.Status.PENDING).update(
-        status=OutcomeReport.Status.RUNNING, started_at=now, lease_expires_at=_lease_end(now), progress=0,
+        status=OutcomeReport.Status.RUNNING,
+        started_at=now,
+        lease_expires_at=_lease_end(now),
+        progress=0,
     )
     if not claimed:
         return None
@@ -208,7 +254,9 @@ class _ProgressRecorder:
         if percent == self.last_percent or now - self.last_write < PROGRESS_MIN_INTERVAL_SECONDS:
             return
         updated = OutcomeReport.objects.filter(
-            pk=self.report.pk, status=OutcomeReport.Status.RUNNING, attempt=self.report.attempt,
+            pk=self.report.pk,
+            status=OutcomeReport.Status.RUNNING,
+            attempt=self.report.attempt,
         ).update(progress=percent, lease_expires_at=_lease_end())
         if not updated:
             raise ReportSuperseded()
@@ -228,9 +276,14 @@ def _pause_for_tests() -> None:
 
 def _mark_failed(report: OutcomeReport, exc: BaseException) -> None:
     message = str(exc) if isinstance(exc, ReportError) else SAFE_GENERIC_MESSAGE
-    OutcomeReport.objects.filter(pk=report.pk, status=OutcomeReport.Status.RUNNING, attempt=report.attempt).update(
-        status=OutcomeReport.Status.FAILED, finished_at=timezone.now(), error_class=type(exc).__name__[:100],
-        error_message=message[:500], lease_expires_at=None,
+    OutcomeReport.objects.filter(
+        pk=report.pk, status=OutcomeReport.Status.RUNNING, attempt=report.attempt
+    ).update(
+        status=OutcomeReport.Status.FAILED,
+        finished_at=timezone.now(),
+        error_class=type(exc).__name__[:100],
+        error_message=message[:500],
+        lease_expires_at=None,
     )
 
 
@@ -243,8 +296,11 @@ def report_compute(*, report_id: int) -> str:
     try:
         rows = report_rows(report)
         fingerprint = rows_fingerprint(rows)
-        results = json_safe(outcome_tables(rows, endpoints=report.endpoints, strata=report.strata,
-                                           progress=_ProgressRecorder(report)))
+        results = json_safe(
+            outcome_tables(
+                rows, endpoints=report.endpoints, strata=report.strata, progress=_ProgressRecorder(report)
+            )
+        )
         json.dumps(results, allow_nan=False)  # fail here rather than store something unreadable
         _pause_for_tests()
     except ReportSuperseded:
@@ -257,11 +313,18 @@ def report_compute(*, report_id: int) -> str:
         return "failed"
     with transaction.atomic():
         stored = OutcomeReport.objects.filter(
-            pk=report.pk, status=OutcomeReport.Status.RUNNING, attempt=report.attempt,
+            pk=report.pk,
+            status=OutcomeReport.Status.RUNNING,
+            attempt=report.attempt,
         ).update(
-            status=OutcomeReport.Status.SUCCEEDED, results=results, fingerprint=fingerprint,
-            tumors=len(rows), software_version=software_version()[:200], progress=100,
-            finished_at=timezone.now(), lease_expires_at=None,
+            status=OutcomeReport.Status.SUCCEEDED,
+            results=results,
+            fingerprint=fingerprint,
+            tumors=len(rows),
+            software_version=software_version()[:200],
+            progress=100,
+            finished_at=timezone.now(),
+            lease_expires_at=None,
         )
     if not stored:
         logger.info("Outcome report %s finished after it was swept; result discarded", report.pk)
@@ -276,31 +339,55 @@ def report_sweep(*, now: dt.datetime | None = None) -> list[int]:
     requeued = []
     # A report still pending past its lease has not started: its message may be queued behind a long
     # run or lost with the broker. Send it again (claiming is idempotent) rather than failing it.
-    waiting = list(OutcomeReport.objects.filter(status=OutcomeReport.Status.PENDING, lease_expires_at__lt=now)
-                   .order_by("pk").values_list("pk", flat=True))
+    waiting = list(
+        OutcomeReport.objects.filter(status=OutcomeReport.Status.PENDING, lease_expires_at__lt=now)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     for report_id in waiting:
         if OutcomeReport.objects.filter(pk=report_id, status=OutcomeReport.Status.PENDING).update(
-                lease_expires_at=_lease_end(now)):
+            lease_expires_at=_lease_end(now)
+        ):
             _enqueue(report_id)
-    expired = list(OutcomeReport.objects.filter(status=OutcomeReport.Status.RUNNING, lease_expires_at__lt=now)
-                   .order_by("pk").values_list("pk", flat=True))
+    expired = list(
+        OutcomeReport.objects.filter(status=OutcomeReport.Status.RUNNING, lease_expires_at__lt=now)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     for report_id in expired:
         with transaction.atomic():
-            lost = OutcomeReport.objects.filter(pk=report_id, status=OutcomeReport.Status.RUNNING,
-                                                lease_expires_at__lt=now).first()
+            lost = OutcomeReport.objects.filter(
+                pk=report_id, status=OutcomeReport.Status.RUNNING, lease_expires_at__lt=now
+            ).first()
             if lost is None:
                 continue
             marked = OutcomeReport.objects.filter(
-                pk=lost.pk, status=lost.status, attempt=lost.attempt, lease_expires_at__lt=now,
-            ).update(status=OutcomeReport.Status.FAILED, finished_at=now, error_class="LeaseExpired",
-                     error_message="The worker stopped before finishing (lease expired).", lease_expires_at=None)
+                pk=lost.pk,
+                status=lost.status,
+                attempt=lost.attempt,
+                lease_expires_at__lt=now,
+            ).update(
+                status=OutcomeReport.Status.FAILED,
+                finished_at=now,
+                error_class="LeaseExpired",
+                error_message="The worker stopped before finishing (lease expired).",
+                lease_expires_at=None,
+            )
             if not marked or lost.attempt >= MAX_ATTEMPTS:
                 continue
             retry = OutcomeReport.objects.create(
-                scope=lost.scope, cohort=lost.cohort, cohort_criteria=lost.cohort_criteria, cut_off=lost.cut_off,
-                endpoints=lost.endpoints, strata=lost.strata, parameters_key=lost.parameters_key,
-                requested_by=lost.requested_by, trigger=OutcomeReport.Trigger.SWEEP, attempt=lost.attempt + 1,
-                retry_of=lost, lease_expires_at=_lease_end(now),
+                scope=lost.scope,
+                cohort=lost.cohort,
+                cohort_criteria=lost.cohort_criteria,
+                cut_off=lost.cut_off,
+                endpoints=lost.endpoints,
+                strata=lost.strata,
+                parameters_key=lost.parameters_key,
+                requested_by=lost.requested_by,
+                trigger=OutcomeReport.Trigger.SWEEP,
+                attempt=lost.attempt + 1,
+                retry_of=lost,
+                lease_expires_at=_lease_end(now),
             )
             logger.warning("Outcome report %s lost its worker; re-queued as %s", lost.pk, retry.pk)
             _enqueue(retry.pk)

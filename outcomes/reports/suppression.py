@@ -111,14 +111,20 @@ def _release_headline(released: dict, k: int) -> None:
         if _small(released.get(key), k):
             released[key] = f"<{k}"
     share = released.get("metastatic_at_diagnosis")
-    if not (isinstance(share, dict) and isinstance(share.get("total"), int) and isinstance(share.get("count"), int)):
+    if not (
+        isinstance(share, dict)
+        and isinstance(share.get("total"), int)
+        and isinstance(share.get("count"), int)
+    ):
         return
     count, total = share["count"], share["total"]
     if _small(count, k) or _small(total - count, k) or _small(total, k):
         released["metastatic_at_diagnosis"] = {
             "count": f"<{k}" if _small(count, k) else SUPPRESSED if count else 0,
             "total": f"<{k}" if _small(total, k) else total,
-            "proportion": None, "lower": None, "upper": None,
+            "proportion": None,
+            "lower": None,
+            "upper": None,
             "withheld": [{"field": "proportion", "reason": "small_cell"}],
         }
 
@@ -137,9 +143,7 @@ def release_table(table: dict, k: int = DEFAULT_K) -> dict:
 
     released = copy.deepcopy(table)
     released["released"] = {"k": k}
-    released_rows = [
-        _released_row(row, index, hidden, k) for index, row in enumerate(rows)
-    ]
+    released_rows = [_released_row(row, index, hidden, k) for index, row in enumerate(rows)]
     if not protectable:
         for row in released_rows:
             row.update(dict.fromkeys(ROW_COUNTS))
@@ -241,7 +245,9 @@ def _hidden_cells(rows: list[dict], k: int) -> tuple[dict[Cell, str], bool]:
             return hidden, True
 
 
-def _smallest_shown(cells: list[Cell], counts: dict[Cell, int | None], hidden: dict[Cell, str]) -> Cell | None:
+def _smallest_shown(
+    cells: list[Cell], counts: dict[Cell, int | None], hidden: dict[Cell, str]
+) -> Cell | None:
     candidates = [cell for cell in cells if cell not in hidden and counts.get(cell)]
     if not candidates:
         return None
@@ -255,7 +261,9 @@ def _cells_sharing_a_line(cell: Cell, lines: list[tuple[Cell, list[Cell]]], rows
     return [member for member in shared if member != cell]
 
 
-def _pinned_cells(rows: list[dict], counts: dict[Cell, int | None], hidden: dict[Cell, str], k: int) -> list[Cell]:
+def _pinned_cells(
+    rows: list[dict], counts: dict[Cell, int | None], hidden: dict[Cell, str], k: int
+) -> list[Cell]:
     """Hidden counts whose value follows from the shown ones, found exactly by integer programming.
 
     The reader knows each "<k" is 1..k-1, each "suppressed" at least k, every line's identity and that
@@ -283,8 +291,17 @@ def _pinned_cells(rows: list[dict], counts: dict[Cell, int | None], hidden: dict
             coefficients = np.zeros(len(cells))
             coefficients[position[bigger]], coefficients[position[smaller]] = 1, -1
             equations.append((coefficients, 0.0, np.inf))
-    constraints = [LinearConstraint(np.array([row for row, _, _ in equations]),
-                                    [lo for _, lo, _ in equations], [hi for _, _, hi in equations])] if equations else []
+    constraints = (
+        [
+            LinearConstraint(
+                np.array([row for row, _, _ in equations]),
+                [lo for _, lo, _ in equations],
+                [hi for _, _, hi in equations],
+            )
+        ]
+        if equations
+        else []
+    )
 
     pinned = []
     for cell in sorted(cell for cell in hidden if cell in position):
@@ -292,8 +309,12 @@ def _pinned_cells(rows: list[dict], counts: dict[Cell, int | None], hidden: dict
         for sign in (1.0, -1.0):
             objective = np.zeros(len(cells))
             objective[position[cell]] = sign
-            result = milp(objective, constraints=constraints, integrality=np.ones(len(cells)),
-                          bounds=Bounds(lower, upper))
+            result = milp(
+                objective,
+                constraints=constraints,
+                integrality=np.ones(len(cells)),
+                bounds=Bounds(lower, upper),
+            )
             if result.status != 0:  # inconsistent stored table: nothing to reason about
                 return []
             ends.append(round(result.x[position[cell]]))

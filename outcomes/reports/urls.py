@@ -1,4 +1,5 @@
 """Outcome dashboard pages."""
+
 from django.urls import path
 
 from outcomes.reports import views

@@ -1,4 +1,5 @@
 """Outcome dashboard: the latest succeeded report by endpoint and stratum, plots, queue a run, progress."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -70,9 +71,12 @@ def dashboard(request):
             (f"{plot_base}?endpoint={endpoint}&stratum={stratum}&kind={kind}", label)
             for kind, label in (
                 (("aj", "Cumulative incidence (Aalen-Johansen)"), ("km", "1 - Kaplan-Meier"))
-                if competing else (("km", "Kaplan-Meier survival"),)
+                if competing
+                else (("km", "Kaplan-Meier survival"),)
             )
-        ] if table else [],
+        ]
+        if table
+        else [],
         "active": selectors.latest_active_report(),
         "today": timezone.localdate().isoformat(),
     }
@@ -91,8 +95,9 @@ def queue_report(request):
     if cut_off > timezone.localdate():
         messages.error(request, "Cut-off: the cut-off cannot be after today.")
         return redirect("outcome-dashboard")
-    report, created = services.report_request(cut_off=cut_off, requested_by=request.user,
-                                              trigger=OutcomeReport.Trigger.DASHBOARD)
+    report, created = services.report_request(
+        cut_off=cut_off, requested_by=request.user, trigger=OutcomeReport.Trigger.DASHBOARD
+    )
     report.refresh_from_db()
     if created:
         messages.success(request, f"Report {report.pk} (cut-off {cut_off}) queued.")
@@ -106,11 +111,18 @@ def queue_report(request):
 def report_status(request, report_id: int):
     _require_report_role(request.user)
     report = get_object_or_404(selectors.reports_list(), pk=report_id)
-    return JsonResponse({
-        "id": report.pk, "status": report.status, "progress": report.progress, "attempt": report.attempt,
-        "cut_off": report.cut_off.isoformat(), "fingerprint": report.fingerprint,
-        "queued_at": report.queued_at.isoformat(),
-        "finished_at": report.finished_at.isoformat() if report.finished_at else None,
-        "error_class": report.error_class, "error_message": report.error_message,
-        "dashboard_url": f"{reverse('outcome-dashboard')}?report={report.pk}",
-    })
+    return JsonResponse(
+        {
+            "id": report.pk,
+            "status": report.status,
+            "progress": report.progress,
+            "attempt": report.attempt,
+            "cut_off": report.cut_off.isoformat(),
+            "fingerprint": report.fingerprint,
+            "queued_at": report.queued_at.isoformat(),
+            "finished_at": report.finished_at.isoformat() if report.finished_at else None,
+            "error_class": report.error_class,
+            "error_message": report.error_message,
+            "dashboard_url": f"{reverse('outcome-dashboard')}?report={report.pk}",
+        }
+    )

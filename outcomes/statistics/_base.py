@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -18,7 +18,7 @@ from numpy.typing import ArrayLike, NDArray
 __all__ = ["Result", "clean", "finite_or_none", "as_float_array", "as_int_array", "check_same_length"]
 
 
-def finite_or_none(value: Any) -> Optional[float]:
+def finite_or_none(value: Any) -> float | None:
     """Return ``value`` as a Python float, or ``None`` when it is missing or not finite."""
     if value is None:
         return None

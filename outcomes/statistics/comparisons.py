@@ -16,7 +16,6 @@ not applied: times are compared exactly.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -31,9 +30,9 @@ __all__ = ["LogRankTest", "logrank_test"]
 class LogRankTest(Result):
     """Log-rank test; ``observed``/``expected`` follow the order of ``groups``."""
 
-    chisq: Optional[float]
+    chisq: float | None
     df: int
-    p_value: Optional[float]
+    p_value: float | None
     groups: list
     n: NDArray[np.int64]
     observed: NDArray[np.float64]
@@ -75,8 +74,8 @@ def logrank_test(time: ArrayLike, event: ArrayLike, group: ArrayLike) -> LogRank
 
     keep = expected > 0
     df = int(keep.sum()) - 1
-    chisq: Optional[float] = None
-    p_value: Optional[float] = None
+    chisq: float | None = None
+    p_value: float | None = None
     if df >= 1:
         diff = (observed - expected)[keep][1:]
         vv = variance[np.ix_(keep, keep)][1:, 1:]

@@ -22,8 +22,8 @@ None (``cmprsk::timepoints`` returns NA there and ``summary.survfit`` drops the 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Optional
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -53,27 +53,27 @@ class AalenJohansen(Result):
     events: int
     competing_events: int
 
-    def _index(self, t: float) -> Optional[int]:
+    def _index(self, t: float) -> int | None:
         """Index of the last time <= t; -1 before the first; None after the last or empty."""
         if self.n == 0 or float(t) > float(self.time[-1]):
             return None
         return int(np.searchsorted(self.time, float(t), side="right")) - 1
 
-    def estimate_at(self, t: float) -> Optional[float]:
+    def estimate_at(self, t: float) -> float | None:
         """F(t)."""
         i = self._index(t)
         if i is None:
             return None
         return 0.0 if i < 0 else finite_or_none(self.estimate[i])
 
-    def variance_at(self, t: float) -> Optional[float]:
+    def variance_at(self, t: float) -> float | None:
         """cuminc's variance of F(t) (``cmprsk::timepoints``)."""
         i = self._index(t)
         if i is None:
             return None
         return 0.0 if i < 0 else finite_or_none(self.variance[i])
 
-    def interval_at(self, t: float) -> tuple[Optional[float], Optional[float]]:
+    def interval_at(self, t: float) -> tuple[float | None, float | None]:
         """Log(-log) confidence limits of F(t); None where F(t) is 0 or 1."""
         i = self._index(t)
         if i is None or i < 0:
@@ -90,9 +90,9 @@ class AalenJohansen(Result):
 class GrayTest(Result):
     """Gray's K-sample test for cumulative incidence; statistic and p are None when not testable."""
 
-    statistic: Optional[float]
+    statistic: float | None
     df: int
-    p_value: Optional[float]
+    p_value: float | None
     groups: list
     scores: NDArray[np.float64]
     covariance: NDArray[np.float64]
@@ -281,9 +281,12 @@ def gray_test(
 
     cc = c[:ng1, :]
     cov = cov + (cc * v3[None, :]) @ cc.T + cc @ v2.T + v2 @ cc.T
-    statistic: Optional[float] = None
-    p_value: Optional[float] = None
-    if np.all(np.isfinite(cov)) and np.linalg.matrix_rank(cov, tol=1e-7 * max(np.abs(cov).max(), 1e-300)) == ng1:
+    statistic: float | None = None
+    p_value: float | None = None
+    if (
+        np.all(np.isfinite(cov))
+        and np.linalg.matrix_rank(cov, tol=1e-7 * max(np.abs(cov).max(), 1e-300)) == ng1
+    ):
         statistic = float(scores @ np.linalg.solve(cov, scores))
         p_value = float(chi2.sf(statistic, ng1))
     return GrayTest(statistic, ng1, p_value, levels, scores, cov)

@@ -15,7 +15,6 @@ raises ``ValueError``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -29,7 +28,7 @@ __all__ = ["Completeness", "clark_completeness_index"]
 class Completeness(Result):
     """Clark's C with its numerator and denominator."""
 
-    index: Optional[float]
+    index: float | None
     observed_time: float
     potential_time: float
     n: int

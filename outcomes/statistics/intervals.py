@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Optional
 
 from scipy.stats import gamma, norm
 
@@ -27,9 +26,9 @@ class ProportionInterval(Result):
 
     x: int
     n: int
-    estimate: Optional[float]
-    lower: Optional[float]
-    upper: Optional[float]
+    estimate: float | None
+    lower: float | None
+    upper: float | None
     conf_level: float
 
 
@@ -40,9 +39,9 @@ class RateInterval(Result):
     events: int
     person_years: float
     per: float
-    rate: Optional[float]
-    lower: Optional[float]
-    upper: Optional[float]
+    rate: float | None
+    lower: float | None
+    upper: float | None
     conf_level: float
 
 

@@ -21,7 +21,6 @@ time, where ``summary`` drops the time. ``n_risk_at`` counts subjects with time 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -44,9 +43,9 @@ _HALF_TOLERANCE = np.finfo(float).eps ** 0.5
 class MedianSurvival(Result):
     """Median time and its confidence limits as ``print.survfit`` shows them (None: not reached)."""
 
-    median: Optional[float]
-    lower: Optional[float]
-    upper: Optional[float]
+    median: float | None
+    lower: float | None
+    upper: float | None
     conf_level: float
 
 
@@ -74,14 +73,14 @@ class KaplanMeier(Result):
     def _beyond(self, t: float) -> bool:
         return self.n == 0 or float(t) > float(self.time[-1])
 
-    def survival_at(self, t: float) -> Optional[float]:
+    def survival_at(self, t: float) -> float | None:
         """S(t): 1 before the first time, None after the last time or without data."""
         if self._beyond(t):
             return None
         i = self._index(t)
         return 1.0 if i < 0 else finite_or_none(self.survival[i])
 
-    def interval_at(self, t: float) -> tuple[Optional[float], Optional[float]]:
+    def interval_at(self, t: float) -> tuple[float | None, float | None]:
         """Log-log confidence limits of S(t) as ``summary(fit, times = t)`` gives them."""
         if self._beyond(t):
             return (None, None)
@@ -90,19 +89,19 @@ class KaplanMeier(Result):
             return (1.0, 1.0)
         return (finite_or_none(self.lower[i]), finite_or_none(self.upper[i]))
 
-    def std_err_at(self, t: float) -> Optional[float]:
+    def std_err_at(self, t: float) -> float | None:
         """Standard error of S(t) (``summary.survfit``'s ``std.err``)."""
         if self._beyond(t):
             return None
         i = self._index(t)
         return 0.0 if i < 0 else finite_or_none(self.std_err[i])
 
-    def cumulative_incidence_at(self, t: float) -> Optional[float]:
+    def cumulative_incidence_at(self, t: float) -> float | None:
         """1 - S(t)."""
         s = self.survival_at(t)
         return None if s is None else 1.0 - s
 
-    def cumulative_incidence_interval_at(self, t: float) -> tuple[Optional[float], Optional[float]]:
+    def cumulative_incidence_interval_at(self, t: float) -> tuple[float | None, float | None]:
         """Interval of 1 - S(t): (1 - upper, 1 - lower)."""
         lower, upper = self.interval_at(t)
         return (None if upper is None else 1.0 - upper, None if lower is None else 1.0 - lower)
@@ -122,7 +121,7 @@ class KaplanMeier(Result):
         )
 
 
-def _first_at_or_below_half(curve: NDArray[np.float64], time: NDArray[np.float64]) -> Optional[float]:
+def _first_at_or_below_half(curve: NDArray[np.float64], time: NDArray[np.float64]) -> float | None:
     """print.survfit's rule for the median of a (possibly partly missing) step curve."""
     keep = np.isfinite(curve) & (curve < 0.5 + _HALF_TOLERANCE)
     if not np.any(keep):

@@ -1,5 +1,6 @@
 """Admin: plans with phase and modality inlines (editable by admins), per-patient overrides with history,
 read-only items and reminder rows, and a 'Worklist' entry on the admin index that opens the worklist."""
+
 from django.contrib import admin
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -42,12 +43,18 @@ class PlanOverrideAdmin(AuditHistoryAdmin):
     readonly_fields = ("set_by", "set_at")
 
     def save_model(self, request, obj, form, change):
-        services.plan_override_set(patient_id=obj.patient_id, plan_id=obj.plan_id, reason=obj.reason,
-                                   user=request.user, as_of=timezone.localdate())
+        services.plan_override_set(
+            patient_id=obj.patient_id,
+            plan_id=obj.plan_id,
+            reason=obj.reason,
+            user=request.user,
+            as_of=timezone.localdate(),
+        )
 
     def delete_model(self, request, obj):
-        services.plan_override_set(patient_id=obj.patient_id, plan_id=None, reason="", user=request.user,
-                                   as_of=timezone.localdate())
+        services.plan_override_set(
+            patient_id=obj.patient_id, plan_id=None, reason="", user=request.user, as_of=timezone.localdate()
+        )
 
 
 @admin.register(SurveillanceItem)
@@ -62,7 +69,16 @@ class SurveillanceItemAdmin(ReadOnlyAdminMixin, AuditHistoryAdmin):
 
 @admin.register(Reminder)
 class ReminderAdmin(admin.ModelAdmin):
-    list_display = ("patient", "due_date", "stage", "status", "attempts", "last_error", "sent_at", "message_id")
+    list_display = (
+        "patient",
+        "due_date",
+        "stage",
+        "status",
+        "attempts",
+        "last_error",
+        "sent_at",
+        "message_id",
+    )
     list_filter = ("status", "stage")
     list_select_related = ("patient",)
 

@@ -1,4 +1,5 @@
 """Forms of the worklist actions; each error names its field."""
+
 from __future__ import annotations
 
 from django import forms
@@ -9,12 +10,24 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"})
 
 
 class WorklistFilterForm(forms.Form):
-    STATE_CHOICES = [("active", "Needs attention (upcoming to escalated, scheduled)"), ("open", "All open"),
-                     ("planned", "Planned (window not open)"), ("upcoming", "Upcoming"), ("due", "Due"),
-                     ("overdue", "Overdue"), ("escalated", "Escalated"), ("scheduled", "Scheduled"),
-                     ("completed", "Completed"), ("not_needed", "Not needed"), ("all", "All")]
-    SORT_CHOICES = [("overdue", "Days overdue (most first)"), ("-due", "Due date (latest first)"),
-                    ("registry_number", "Registry number")]
+    STATE_CHOICES = [
+        ("active", "Needs attention (upcoming to escalated, scheduled)"),
+        ("open", "All open"),
+        ("planned", "Planned (window not open)"),
+        ("upcoming", "Upcoming"),
+        ("due", "Due"),
+        ("overdue", "Overdue"),
+        ("escalated", "Escalated"),
+        ("scheduled", "Scheduled"),
+        ("completed", "Completed"),
+        ("not_needed", "Not needed"),
+        ("all", "All"),
+    ]
+    SORT_CHOICES = [
+        ("overdue", "Days overdue (most first)"),
+        ("-due", "Due date (latest first)"),
+        ("registry_number", "Registry number"),
+    ]
     state = forms.ChoiceField(choices=STATE_CHOICES, required=False)
     due_from = forms.DateField(required=False, widget=DATE_INPUT)
     due_to = forms.DateField(required=False, widget=DATE_INPUT)
@@ -32,11 +45,14 @@ class NotNeededForm(forms.Form):
 
 
 class CompleteForm(forms.Form):
-    study = forms.TypedChoiceField(coerce=int, required=False, empty_value=None,
-                                   label="Existing imaging study")
+    study = forms.TypedChoiceField(
+        coerce=int, required=False, empty_value=None, label="Existing imaging study"
+    )
     study_date = forms.DateField(required=False, widget=DATE_INPUT, label="or a new study on")
     modality = forms.ChoiceField(choices=[("", "---")] + Modality.choices, required=False)
-    region = forms.ChoiceField(choices=ImagingRegion.choices, required=False, initial=ImagingRegion.PRIMARY_SITE)
+    region = forms.ChoiceField(
+        choices=ImagingRegion.choices, required=False, initial=ImagingRegion.PRIMARY_SITE
+    )
     result = forms.ChoiceField(choices=[("", "---")] + ImagingResult.choices, required=False)
 
     def __init__(self, *args, studies=(), **kwargs):

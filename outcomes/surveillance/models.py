@@ -4,6 +4,7 @@ DESIGN section 7. Plans are rows, not code; the schedule is computed by `service
 and stored as one open `SurveillanceItem` per patient plus the closed ones; `Reminder` rows are the
 outbox for the coordinator digests (unique per patient, due date and stage).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -27,7 +28,8 @@ class SurveillancePlan(models.Model):
     code = models.SlugField(max_length=40, unique=True, help_text="standard, high_risk or active_disease.")
     name = models.CharField(max_length=100)
     intensity = models.PositiveSmallIntegerField(
-        default=1, help_text="Higher is more intensive; a patient follows the most intensive plan of their tumors."
+        default=1,
+        help_text="Higher is more intensive; a patient follows the most intensive plan of their tumors.",
     )
     description = models.TextField(blank=True)
 
@@ -69,7 +71,11 @@ class PlanPhase(models.Model):
         from django.core.exceptions import ValidationError
 
         errors = {}
-        if self.until_month is not None and self.from_month is not None and self.until_month <= self.from_month:
+        if (
+            self.until_month is not None
+            and self.from_month is not None
+            and self.until_month <= self.from_month
+        ):
             errors["until_month"] = "The phase must end after it starts (until month > from month)."
         if self.interval_months is not None and self.interval_months < 1:
             errors["interval_months"] = "The interval must be at least one month."
@@ -113,7 +119,11 @@ class PlanOverride(models.Model):
     plan = models.ForeignKey(SurveillancePlan, on_delete=models.PROTECT, related_name="overrides")
     reason = models.TextField(help_text="Why this patient follows this plan (no identifiers).")
     set_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         editable=False,
     )
     set_at = models.DateTimeField(auto_now=True)
@@ -136,7 +146,11 @@ class ItemState(models.TextChoices):
 
 
 OPEN_STATES = (
-    ItemState.PLANNED, ItemState.UPCOMING, ItemState.DUE, ItemState.OVERDUE, ItemState.ESCALATED,
+    ItemState.PLANNED,
+    ItemState.UPCOMING,
+    ItemState.DUE,
+    ItemState.OVERDUE,
+    ItemState.ESCALATED,
     ItemState.SCHEDULED,
 )
 CLOSED_STATES = (ItemState.COMPLETED, ItemState.NOT_NEEDED)
@@ -174,9 +188,12 @@ class SurveillanceItem(models.Model):
         ordering = ["due_date", "id"]
         constraints = [
             choice_constraint("surveillanceitem", "state", ItemState),
-            models.UniqueConstraint(fields=["patient", "due_date"], name="surveillanceitem_patient_due_unique"),
             models.UniqueConstraint(
-                fields=["patient"], condition=Q(state__in=list(OPEN_STATES)),
+                fields=["patient", "due_date"], name="surveillanceitem_patient_due_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=Q(state__in=list(OPEN_STATES)),
                 name="surveillanceitem_one_open_per_patient",
             ),
             models.CheckConstraint(
@@ -246,7 +263,9 @@ class Reminder(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["patient", "due_date", "stage"], name="reminder_patient_due_stage_unique"),
+            models.UniqueConstraint(
+                fields=["patient", "due_date", "stage"], name="reminder_patient_due_stage_unique"
+            ),
             choice_constraint("reminder", "status", ReminderStatus),
             models.CheckConstraint(condition=Q(stage__in=list(REMINDER_STAGES)), name="reminder_stage_valid"),
         ]

@@ -10,6 +10,7 @@ connection errors and timeouts are transient (rows pending, the task retries); a
 attempt and, after REMINDER_MAX_ATTEMPTS, marks the digest's rows failed (visible in the admin). Logs
 name only the recipient's role and a row count, never an address or patient data.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -31,7 +32,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from outcomes.surveillance.models import (
-    ItemState, REMINDER_STAGES, Reminder, ReminderStatus, SurveillanceItem,
+    REMINDER_STAGES,
+    ItemState,
+    Reminder,
+    ReminderStatus,
+    SurveillanceItem,
 )
 
 logger = logging.getLogger(__name__)
@@ -41,18 +46,36 @@ STAGE_ORDER = {ItemState.ESCALATED: 0, ItemState.OVERDUE: 1, ItemState.DUE: 2, I
 
 def reminders_create(*, as_of: dt.date) -> int:
     """One Reminder row per open item in a reminder stage; a row that exists already stays as it is."""
-    rows = SurveillanceItem.objects.filter(state__in=REMINDER_STAGES).order_by("pk").values_list(
-        "pk", "patient_id", "due_date", "state", "modality", "patient__coordinator_id", "patient__coordinator__email",
+    rows = (
+        SurveillanceItem.objects.filter(state__in=REMINDER_STAGES)
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "patient_id",
+            "due_date",
+            "state",
+            "modality",
+            "patient__coordinator_id",
+            "patient__coordinator__email",
+        )
     )
     created = 0
     batch = []
-    for pk, patient_id, due_date, state, modality, coordinator_id, email in rows.iterator(chunk_size=CREATE_CHUNK):
+    for pk, patient_id, due_date, state, modality, coordinator_id, email in rows.iterator(
+        chunk_size=CREATE_CHUNK
+    ):
         has_coordinator = bool(coordinator_id and email)
-        batch.append(Reminder(
-            patient_id=patient_id, item_id=pk, due_date=due_date, stage=state, modality=modality,
-            recipient=email if has_coordinator else settings.SURVEILLANCE_DEFAULT_COORDINATOR_EMAIL,
-            has_coordinator=has_coordinator,
-        ))
+        batch.append(
+            Reminder(
+                patient_id=patient_id,
+                item_id=pk,
+                due_date=due_date,
+                stage=state,
+                modality=modality,
+                recipient=email if has_coordinator else settings.SURVEILLANCE_DEFAULT_COORDINATOR_EMAIL,
+                has_coordinator=has_coordinator,
+            )
+        )
         if len(batch) >= CREATE_CHUNK:
             created += _insert(batch)
             batch = []
@@ -106,10 +129,21 @@ def message_id_for(digest_key: str) -> str:
 
 
 def _row_values(queryset):
-    return list(queryset.order_by("pk").values(
-        "pk", "due_date", "stage", "modality", "recipient", "has_coordinator", "patient__registry_number",
-        "item__state", "item__due_date", "digest_key", "message_id",
-    ))
+    return list(
+        queryset.order_by("pk").values(
+            "pk",
+            "due_date",
+            "stage",
+            "modality",
+            "recipient",
+            "has_coordinator",
+            "patient__registry_number",
+            "item__state",
+            "item__due_date",
+            "digest_key",
+            "message_id",
+        )
+    )
 
 
 def recipient_role(address: str) -> str:
@@ -130,41 +164,54 @@ def build_digests(rows: list[dict], *, as_of: dt.date) -> list[Digest]:
     worklist = settings.REGISTRY_SITE_URL.rstrip("/") + reverse("surveillance:worklist")
     digests = []
     for (recipient, key), group in sorted(groups.items()):
-        group.sort(key=lambda r: (STAGE_ORDER.get(r["stage"], 9), r["due_date"], r["patient__registry_number"]))
-        lines = [{
-            "registry_number": f"{r['patient__registry_number']:08d}",
-            "due_date": r["due_date"].isoformat(),
-            "modality": r["modality"],
-            "stage": ItemState(r["stage"]).label,
-            "days_late": max((as_of - r["due_date"]).days, 0),
-            "no_coordinator": not r["has_coordinator"],
-        } for r in group]
+        group.sort(
+            key=lambda r: (STAGE_ORDER.get(r["stage"], 9), r["due_date"], r["patient__registry_number"])
+        )
+        lines = [
+            {
+                "registry_number": f"{r['patient__registry_number']:08d}",
+                "due_date": r["due_date"].isoformat(),
+                "modality": r["modality"],
+                "stage": ItemState(r["stage"]).label,
+                "days_late": max((as_of - r["due_date"]).days, 0),
+                "no_coordinator": not r["has_coordinator"],
+            }
+            for r in group
+        ]
         counts = defaultdict(int)
         for r in group:
             counts[ItemState(r["stage"]).label] += 1
         escalated = counts.get(ItemState.ESCALATED.label, 0)
-        context = {"lines": lines, "worklist_url": worklist, "as_of": as_of.isoformat(),
-                   "counts": sorted(counts.items())}
+        context = {
+            "lines": lines,
+            "worklist_url": worklist,
+            "as_of": as_of.isoformat(),
+            "counts": sorted(counts.items()),
+        }
         summary = ", ".join(f"{n} {label.lower()}" for label, n in sorted(counts.items()))
-        digests.append(Digest(
-            recipient=recipient,
-            cc=[settings.SURVEILLANCE_ESCALATION_EMAIL] if escalated else [],
-            row_ids=[r["pk"] for r in group],
-            subject=f"IMT Registry surveillance reminders: {summary}",
-            text=render_to_string("surveillance/email/digest.txt", context),
-            html=render_to_string("surveillance/email/digest.html", context),
-            message_id=message_id_for(key) if key else "",
-            role=recipient_role(recipient),
-        ))
+        digests.append(
+            Digest(
+                recipient=recipient,
+                cc=[settings.SURVEILLANCE_ESCALATION_EMAIL] if escalated else [],
+                row_ids=[r["pk"] for r in group],
+                subject=f"IMT Registry surveillance reminders: {summary}",
+                text=render_to_string("surveillance/email/digest.txt", context),
+                html=render_to_string("surveillance/email/digest.html", context),
+                message_id=message_id_for(key) if key else "",
+                role=recipient_role(recipient),
+            )
+        )
     return digests
 
 
 def reminders_preview(*, as_of: dt.date) -> list[Digest]:
     """What the next send would deliver (dry run): nothing is claimed or sent."""
     now = timezone.now()
-    rows = _row_values(Reminder.objects.filter(
-        Q(status=ReminderStatus.PENDING) | Q(status=ReminderStatus.CLAIMED, claimed_until__lt=now)
-    ).filter(item__state=F("stage"), item__due_date=F("due_date")))
+    rows = _row_values(
+        Reminder.objects.filter(
+            Q(status=ReminderStatus.PENDING) | Q(status=ReminderStatus.CLAIMED, claimed_until__lt=now)
+        ).filter(item__state=F("stage"), item__due_date=F("due_date"))
+    )
     return build_digests(rows, as_of=as_of)
 
 
@@ -176,23 +223,32 @@ def reminders_claim(*, now: dt.datetime) -> tuple[str, list[dict], int]:
     token = str(uuid.uuid4())
     lease = dt.timedelta(seconds=settings.REMINDER_LEASE_SECONDS)
     with transaction.atomic():
-        ids = list(Reminder.objects.select_for_update(skip_locked=True).filter(
-            Q(status=ReminderStatus.PENDING) | Q(status=ReminderStatus.CLAIMED, claimed_until__lt=now)
-        ).values_list("pk", flat=True))
+        ids = list(
+            Reminder.objects.select_for_update(skip_locked=True)
+            .filter(
+                Q(status=ReminderStatus.PENDING) | Q(status=ReminderStatus.CLAIMED, claimed_until__lt=now)
+            )
+            .values_list("pk", flat=True)
+        )
         Reminder.objects.filter(pk__in=ids).update(
-            status=ReminderStatus.CLAIMED, claim_token=token, claimed_until=now + lease,
+            status=ReminderStatus.CLAIMED,
+            claim_token=token,
+            claimed_until=now + lease,
         )
         stale = Reminder.objects.filter(claim_token=token).filter(
             Q(item__isnull=True) | ~Q(item__state=F("stage")) | ~Q(item__due_date=F("due_date"))
         )
         cancelled = Reminder.objects.filter(pk__in=list(stale.values_list("pk", flat=True))).update(
-            status=ReminderStatus.CANCELLED, claimed_until=None,
+            status=ReminderStatus.CANCELLED,
+            claimed_until=None,
         )
         # One statement for every recipient: the key is a hash of this claim's token and the recipient.
         key = MD5(Concat(Value(token), F("recipient"), output_field=CharField()))
         Reminder.objects.filter(claim_token=token, status=ReminderStatus.CLAIMED, digest_key="").update(
             digest_key=key,
-            message_id=Concat(Value(MESSAGE_ID_PREFIX), key, Value(f"@{_domain()}>"), output_field=CharField()),
+            message_id=Concat(
+                Value(MESSAGE_ID_PREFIX), key, Value(f"@{_domain()}>"), output_field=CharField()
+            ),
         )
     rows = _row_values(Reminder.objects.filter(claim_token=token, status=ReminderStatus.CLAIMED))
     return token, rows, cancelled
@@ -200,7 +256,13 @@ def reminders_claim(*, now: dt.datetime) -> tuple[str, list[dict], int]:
 
 # Errors that say nothing about one recipient or message: the server is unreachable, dropped us, or
 # refuses our session (sender, greeting, login). Every later digest would fail the same way.
-CONNECTION_ERRORS = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, ConnectionError, TimeoutError, OSError)
+CONNECTION_ERRORS = (
+    smtplib.SMTPServerDisconnected,
+    smtplib.SMTPConnectError,
+    ConnectionError,
+    TimeoutError,
+    OSError,
+)
 SESSION_REPLIES = (smtplib.SMTPSenderRefused, smtplib.SMTPHeloError, smtplib.SMTPAuthenticationError)
 
 
@@ -230,8 +292,12 @@ def _refused_roles(exc: BaseException, digest: Digest) -> str:
 
 def _deliver(digest: Digest, connection) -> None:
     message = EmailMultiAlternatives(
-        subject=digest.subject, body=digest.text, from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[digest.recipient], cc=digest.cc, headers={"Message-ID": digest.message_id},
+        subject=digest.subject,
+        body=digest.text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[digest.recipient],
+        cc=digest.cc,
+        headers={"Message-ID": digest.message_id},
         connection=connection,
     )
     message.attach_alternative(digest.html, "text/html")
@@ -240,8 +306,11 @@ def _deliver(digest: Digest, connection) -> None:
 
 def _mark_sent(digest: Digest, token: str) -> None:
     Reminder.objects.filter(pk__in=digest.row_ids, claim_token=token).update(
-        status=ReminderStatus.SENT, sent_at=timezone.now(), message_id=digest.message_id,
-        claimed_until=None, last_error="",
+        status=ReminderStatus.SENT,
+        sent_at=timezone.now(),
+        message_id=digest.message_id,
+        claimed_until=None,
+        last_error="",
     )
 
 
@@ -252,13 +321,21 @@ def _release(digest: Digest, token: str, *, kind: str, code: str) -> tuple[int, 
     failed = 0
     if kind == "permanent":
         failed = rows.filter(attempts__gte=settings.REMINDER_MAX_ATTEMPTS - 1).update(
-            status=ReminderStatus.FAILED, claimed_until=None, attempts=F("attempts") + 1, last_error=code,
+            status=ReminderStatus.FAILED,
+            claimed_until=None,
+            attempts=F("attempts") + 1,
+            last_error=code,
         )
     # A reply (4xx/5xx) means the server did not take the message: the rows may join a new digest.
     # A broken connection is ambiguous: keep the key, so a resend reuses the Message-ID.
     rekey = {"digest_key": "", "message_id": ""} if kind != "session" else {}
-    pending = rows.update(status=ReminderStatus.PENDING, claimed_until=None, attempts=F("attempts") + 1,
-                          last_error=code, **rekey)
+    pending = rows.update(
+        status=ReminderStatus.PENDING,
+        claimed_until=None,
+        attempts=F("attempts") + 1,
+        last_error=code,
+        **rekey,
+    )
     return pending, failed
 
 
@@ -290,14 +367,22 @@ def reminders_send(*, as_of: dt.date, now: dt.datetime | None = None) -> SendRes
                     for unsent in digests[position:]:
                         pending, _ = _release(unsent, token, kind=kind, code=code)
                         result.retry_rows += pending
-                    logger.warning("Reminder delivery stopped (%s); %d rows left pending for a retry",
-                                   code, result.retry_rows)
+                    logger.warning(
+                        "Reminder delivery stopped (%s); %d rows left pending for a retry",
+                        code,
+                        result.retry_rows,
+                    )
                     break
                 pending, failed = _release(digest, token, kind=kind, code=code)
                 result.retry_rows += pending
                 result.failed_rows += failed
-                logger.warning("Reminder digest to the %s address not delivered (%s): %d rows pending, %d failed",
-                               _refused_roles(exc, digest), code, pending, failed)
+                logger.warning(
+                    "Reminder digest to the %s address not delivered (%s): %d rows pending, %d failed",
+                    _refused_roles(exc, digest),
+                    code,
+                    pending,
+                    failed,
+                )
                 connection.close()  # the session may be in an odd state after a refusal: start afresh
                 continue
             _mark_sent(digest, token)
@@ -306,7 +391,9 @@ def reminders_send(*, as_of: dt.date, now: dt.datetime | None = None) -> SendRes
     except Exception:
         # Anything unforeseen (a bug, a database error): leave the unsent rows pending with their key.
         Reminder.objects.filter(claim_token=token, status=ReminderStatus.CLAIMED).update(
-            status=ReminderStatus.PENDING, claimed_until=None, attempts=F("attempts") + 1,
+            status=ReminderStatus.PENDING,
+            claimed_until=None,
+            attempts=F("attempts") + 1,
         )
         raise
     finally:

@@ -2,6 +2,7 @@
 
 Month arithmetic clamps to month ends (Jan 31 + 1 month = Feb 28/29; Feb 29 + 12 months = Feb 28).
 """
+
 from __future__ import annotations
 
 import calendar
@@ -66,8 +67,14 @@ def next_due(*, anchor: dt.date, last_study: dt.date | None, phases: Sequence[Ph
     return None
 
 
-def item_state(*, due_date: dt.date, window_start: dt.date, as_of: dt.date, scheduled_date: dt.date | None,
-               grace_days: int = 30) -> str:
+def item_state(
+    *,
+    due_date: dt.date,
+    window_start: dt.date,
+    as_of: dt.date,
+    scheduled_date: dt.date | None,
+    grace_days: int = 30,
+) -> str:
     """State of an open item on `as_of` (DESIGN 7): a scheduled date holds until it is `grace_days` past;
     then the item is overdue or escalated like any other."""
     from outcomes.surveillance.models import ItemState
@@ -142,8 +149,11 @@ def assign_plan(tumor: TumorFacts) -> Assignment:
         high.append("epithelioid variant")
     if tumor.size_mm is not None and tumor.size_mm > LARGE_TUMOR_MM:
         high.append(f"larger than {LARGE_TUMOR_MM} mm")
-    if tumor.alk_status == "negative" and tumor.age_at_diagnosis is not None \
-            and tumor.age_at_diagnosis >= ADULT_AGE_YEARS:
+    if (
+        tumor.alk_status == "negative"
+        and tumor.age_at_diagnosis is not None
+        and tumor.age_at_diagnosis >= ADULT_AGE_YEARS
+    ):
         high.append("ALK-negative adult")
     if high:
         return Assignment(SurveillancePlan.HIGH_RISK, "High risk: " + ", ".join(high))

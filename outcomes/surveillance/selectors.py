@@ -1,16 +1,23 @@
 """Reads the worklist, the patient panel, the admin and the reminders share (they own their queries)."""
+
 from __future__ import annotations
 
 import datetime as dt
 
 from django.db.models import QuerySet
 
+from outcomes.surveillance.models import OPEN_STATES, ItemState, PlanOverride, SurveillanceItem
 from registry.api.permissions import has_role
 from registry.models import ImagingStudy, Patient
 from registry.roles import COORDINATOR, REGISTRAR, REGISTRY_ADMIN
-from outcomes.surveillance.models import ItemState, OPEN_STATES, PlanOverride, SurveillanceItem
 
-ACTIVE_STATES = (ItemState.UPCOMING, ItemState.DUE, ItemState.OVERDUE, ItemState.ESCALATED, ItemState.SCHEDULED)
+ACTIVE_STATES = (
+    ItemState.UPCOMING,
+    ItemState.DUE,
+    ItemState.OVERDUE,
+    ItemState.ESCALATED,
+    ItemState.SCHEDULED,
+)
 SORTS = {
     "overdue": ("due_date", "patient__registry_number"),  # most days overdue first
     "due": ("due_date", "patient__registry_number"),
@@ -34,16 +41,28 @@ def sees_all_patients(user) -> bool:
 
 def visible_items(user) -> QuerySet[SurveillanceItem]:
     items = SurveillanceItem.objects.select_related(
-        "patient", "patient__institution", "patient__coordinator", "plan", "tumor", "completed_by",
+        "patient",
+        "patient__institution",
+        "patient__coordinator",
+        "plan",
+        "tumor",
+        "completed_by",
     )
     if not sees_all_patients(user):
         items = items.filter(patient__coordinator=user)
     return items
 
 
-def worklist_items(*, user, state: str = "active", due_from: dt.date | None = None,
-                   due_to: dt.date | None = None, institution_id: int | None = None,
-                   coordinator_id: int | None = None, sort: str = "overdue") -> QuerySet[SurveillanceItem]:
+def worklist_items(
+    *,
+    user,
+    state: str = "active",
+    due_from: dt.date | None = None,
+    due_to: dt.date | None = None,
+    institution_id: int | None = None,
+    coordinator_id: int | None = None,
+    sort: str = "overdue",
+) -> QuerySet[SurveillanceItem]:
     items = visible_items(user)
     if state == "active":
         items = items.filter(state__in=ACTIVE_STATES)
@@ -69,10 +88,17 @@ def patient_studies(patient_id: int) -> QuerySet[ImagingStudy]:
 def patient_surveillance_summary(patient: Patient | int) -> dict:
     """Plan, reason, override and current item of one patient: the panel on the patient page."""
     patient_id = patient if isinstance(patient, int) else patient.pk
-    items = list(SurveillanceItem.objects.filter(patient_id=patient_id).select_related("plan", "completed_by")
-                 .order_by("-due_date")[:6])
+    items = list(
+        SurveillanceItem.objects.filter(patient_id=patient_id)
+        .select_related("plan", "completed_by")
+        .order_by("-due_date")[:6]
+    )
     current = next((i for i in items if i.state in OPEN_STATES), None)
     override = PlanOverride.objects.filter(patient_id=patient_id).select_related("plan", "set_by").first()
-    return {"current": current, "recent": items, "override": override,
-            "plan": current.plan if current else (items[0].plan if items else None),
-            "plan_reason": current.plan_reason if current else (items[0].plan_reason if items else "")}
+    return {
+        "current": current,
+        "recent": items,
+        "override": override,
+        "plan": current.plan if current else (items[0].plan if items else None),
+        "plan_reason": current.plan_reason if current else (items[0].plan_reason if items else ""),
+    }

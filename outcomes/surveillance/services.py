@@ -4,6 +4,7 @@
 patient), computes each patient's plan and next item (see `schedule`), and writes only what changed,
 with history. Reminder rows and digests live in `outcomes.surveillance.reminders`.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,15 +21,26 @@ from django.db import transaction
 from django.db.models import Q
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from outcomes.surveillance import schedule
+from outcomes.surveillance.models import (
+    OPEN_STATES,
+    ItemState,
+    PlanModality,
+    PlanOverride,
+    PlanPhase,
+    RefreshLock,
+    SurveillanceItem,
+    SurveillancePlan,
+)
 from registry.dates import DAYS_PER_YEAR, impute
 from registry.models import DiseaseEvent, ImagingStudy, Patient, Surgery, Treatment, Tumor
 from registry.vocabularies import (
-    ConsentStatus, FollowUpStatus, ImagingPurpose, SurgeryExtent, SYSTEMIC_CATEGORIES, VitalStatus,
-)
-from outcomes.surveillance import schedule
-from outcomes.surveillance.models import (
-    ItemState, OPEN_STATES, PlanModality, PlanOverride, PlanPhase, RefreshLock, SurveillanceItem,
-    SurveillancePlan,
+    SYSTEMIC_CATEGORIES,
+    ConsentStatus,
+    FollowUpStatus,
+    ImagingPurpose,
+    SurgeryExtent,
+    VitalStatus,
 )
 
 logger = logging.getLogger(__name__)
@@ -38,12 +50,25 @@ REFRESH_BATCH = 500
 REFRESH_REASON = "surveillance refresh"
 DEFAULT_MODALITY = "Imaging of the primary site"
 ITEM_FIELDS = [
-    "tumor", "plan", "plan_reason", "anchor_date", "phase", "due_date", "window_start", "modality", "state",
-    "scheduled_date", "completed_by", "not_needed_reason", "closed_manually", "stopped",
+    "tumor",
+    "plan",
+    "plan_reason",
+    "anchor_date",
+    "phase",
+    "due_date",
+    "window_start",
+    "modality",
+    "state",
+    "scheduled_date",
+    "completed_by",
+    "not_needed_reason",
+    "closed_manually",
+    "stopped",
 ]
 
 
 # --- Reference data ------------------------------------------------------------------------------
+
 
 def plans_ensure_defaults(*, path: Path = PLANS_FIXTURE) -> list[str]:
     """Create the default plans from fixtures/ when missing. Idempotent; an existing plan (perhaps edited
@@ -55,7 +80,9 @@ def plans_ensure_defaults(*, path: Path = PLANS_FIXTURE) -> list[str]:
             if spec["code"] in existing:
                 continue
             plan = SurveillancePlan.objects.create(
-                code=spec["code"], name=spec["name"], intensity=spec["intensity"],
+                code=spec["code"],
+                name=spec["name"],
+                intensity=spec["intensity"],
                 description=spec.get("description", ""),
             )
             for phase in spec["phases"]:
@@ -71,7 +98,12 @@ def beat_schedule_ensure() -> None:
     from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
     crontab, _ = CrontabSchedule.objects.get_or_create(
-        minute="0", hour="6", day_of_week="*", day_of_month="*", month_of_year="*", timezone=settings.TIME_ZONE
+        minute="0",
+        hour="6",
+        day_of_week="*",
+        day_of_month="*",
+        month_of_year="*",
+        timezone=settings.TIME_ZONE,
     )
     PeriodicTask.objects.get_or_create(
         name="surveillance: refresh and send reminder digests",
@@ -88,6 +120,7 @@ def surveillance_reference_data() -> None:
 
 # --- Plans as loaded for a refresh ---------------------------------------------------------------
 
+
 @dataclass
 class LoadedPlan:
     plan: SurveillancePlan
@@ -102,13 +135,16 @@ class LoadedPlan:
 def load_plans() -> dict[str, LoadedPlan]:
     plans = {}
     for plan in SurveillancePlan.objects.prefetch_related("phases", "modalities"):
-        phases = [schedule.Phase(p.from_month, p.until_month, p.interval_months)
-                  for p in sorted(plan.phases.all(), key=lambda p: p.from_month)]
+        phases = [
+            schedule.Phase(p.from_month, p.until_month, p.interval_months)
+            for p in sorted(plan.phases.all(), key=lambda p: p.from_month)
+        ]
         plans[plan.code] = LoadedPlan(plan, phases, {m.site_group: m for m in plan.modalities.all()})
     return plans
 
 
 # --- Refresh -------------------------------------------------------------------------------------
+
 
 @dataclass
 class RefreshResult:
@@ -144,7 +180,7 @@ def refresh_surveillance(*, as_of: dt.date, patient_ids: Iterable[int] | None = 
         with transaction.atomic():
             # Serialise refreshes (daily task, record-change listener, two workers): same rows, one writer.
             RefreshLock.objects.select_for_update().filter(name="surveillance").first()
-            _refresh_batch(ids[start:start + REFRESH_BATCH], as_of, plans, result)
+            _refresh_batch(ids[start : start + REFRESH_BATCH], as_of, plans, result)
     return result
 
 
@@ -152,9 +188,19 @@ def _tumor_facts(batch: list[int], as_of: dt.date, births: dict[int, dt.date | N
     tumors = defaultdict(list)
     facts = {}
     for row in Tumor.objects.filter(patient_id__in=batch, date_of_diagnosis__lte=as_of).values(
-        "id", "patient_id", "date_of_diagnosis", "date_of_diagnosis_precision", "site_group", "primary_site",
-        "variant", "size_mm", "alk_status", "metastatic_at_diagnosis", "definitive_resection__date",
-        "definitive_resection__date_precision", "definitive_resection__margin",
+        "id",
+        "patient_id",
+        "date_of_diagnosis",
+        "date_of_diagnosis_precision",
+        "site_group",
+        "primary_site",
+        "variant",
+        "size_mm",
+        "alk_status",
+        "metastatic_at_diagnosis",
+        "definitive_resection__date",
+        "definitive_resection__date_precision",
+        "definitive_resection__margin",
     ):
         diagnosis = impute(row["date_of_diagnosis"], row["date_of_diagnosis_precision"])
         resection = impute(row["definitive_resection__date"], row["definitive_resection__date_precision"])
@@ -162,8 +208,12 @@ def _tumor_facts(batch: list[int], as_of: dt.date, births: dict[int, dt.date | N
             resection = None
         birth = births.get(row["patient_id"])
         fact = schedule.TumorFacts(
-            tumor_id=row["id"], diagnosis_date=diagnosis, site_group=row["site_group"],
-            primary_site=row["primary_site"], variant=row["variant"], size_mm=row["size_mm"],
+            tumor_id=row["id"],
+            diagnosis_date=diagnosis,
+            site_group=row["site_group"],
+            primary_site=row["primary_site"],
+            variant=row["variant"],
+            size_mm=row["size_mm"],
             alk_status=row["alk_status"],
             age_at_diagnosis=(diagnosis - birth).days / DAYS_PER_YEAR if birth else None,
             metastatic_at_diagnosis=row["metastatic_at_diagnosis"],
@@ -173,35 +223,59 @@ def _tumor_facts(batch: list[int], as_of: dt.date, births: dict[int, dt.date | N
         facts[row["id"]] = fact
         tumors[row["patient_id"]].append(fact)
     tumor_ids = list(facts)
-    for tumor_id, margin in Surgery.objects.filter(
-        tumor_id__in=tumor_ids, date__lte=as_of).exclude(extent=SurgeryExtent.BIOPSY
-    ).values_list("tumor_id", "margin"):
+    for tumor_id, margin in (
+        Surgery.objects.filter(tumor_id__in=tumor_ids, date__lte=as_of)
+        .exclude(extent=SurgeryExtent.BIOPSY)
+        .values_list("tumor_id", "margin")
+    ):
         facts[tumor_id].margins.add(margin)
-    for tumor_id in DiseaseEvent.objects.filter(tumor_id__in=tumor_ids, date__lte=as_of).values_list(
-        "tumor_id", flat=True
-    ).distinct():
+    for tumor_id in (
+        DiseaseEvent.objects.filter(tumor_id__in=tumor_ids, date__lte=as_of)
+        .values_list("tumor_id", flat=True)
+        .distinct()
+    ):
         facts[tumor_id].has_event = True
-    for tumor_id in Treatment.objects.filter(
-        Q(end_date__isnull=True) | Q(end_date__gt=as_of),
-        tumor_id__in=tumor_ids, category__in=SYSTEMIC_CATEGORIES, start_date__lte=as_of,
-    ).values_list("tumor_id", flat=True).distinct():
+    for tumor_id in (
+        Treatment.objects.filter(
+            Q(end_date__isnull=True) | Q(end_date__gt=as_of),
+            tumor_id__in=tumor_ids,
+            category__in=SYSTEMIC_CATEGORIES,
+            start_date__lte=as_of,
+        )
+        .values_list("tumor_id", flat=True)
+        .distinct()
+    ):
         facts[tumor_id].on_systemic_therapy = True
     return tumors
 
 
-def _refresh_batch(batch: list[int], as_of: dt.date, plans: dict[str, LoadedPlan], result: RefreshResult) -> None:
+def _refresh_batch(
+    batch: list[int], as_of: dt.date, plans: dict[str, LoadedPlan], result: RefreshResult
+) -> None:
     window_days = settings.SURVEILLANCE_WINDOW_DAYS
-    patients = {row["id"]: row for row in Patient.objects.filter(pk__in=batch).values(
-        "id", "vital_status", "consent_status", "follow_up_status", "date_of_birth", "date_of_birth_precision",
-    )}
+    patients = {
+        row["id"]: row
+        for row in Patient.objects.filter(pk__in=batch).values(
+            "id",
+            "vital_status",
+            "consent_status",
+            "follow_up_status",
+            "date_of_birth",
+            "date_of_birth_precision",
+        )
+    }
     births = {pk: impute(p["date_of_birth"], p["date_of_birth_precision"]) for pk, p in patients.items()}
     tumors = _tumor_facts(batch, as_of, births)
     studies = defaultdict(list)  # patient -> [(date, study id)], ascending
-    for pk, patient_id, date, precision in ImagingStudy.objects.filter(
-        tumor__patient_id__in=batch, date__lte=as_of
-    ).order_by("date", "id").values_list("id", "tumor__patient_id", "date", "date_precision"):
+    for pk, patient_id, date, precision in (
+        ImagingStudy.objects.filter(tumor__patient_id__in=batch, date__lte=as_of)
+        .order_by("date", "id")
+        .values_list("id", "tumor__patient_id", "date", "date_precision")
+    ):
         studies[patient_id].append((impute(date, precision), pk))
-    overrides = dict(PlanOverride.objects.filter(patient_id__in=batch).values_list("patient_id", "plan__code"))
+    overrides = dict(
+        PlanOverride.objects.filter(patient_id__in=batch).values_list("patient_id", "plan__code")
+    )
     items = defaultdict(list)
     for item in SurveillanceItem.objects.filter(patient_id__in=batch):
         items[item.patient_id].append(item)
@@ -229,16 +303,21 @@ def _refresh_batch(batch: list[int], as_of: dt.date, plans: dict[str, LoadedPlan
                 # "completed" names a study, which is already among `studies`: the next item counts from the
                 # study's date (DESIGN 7), not from the due date (a study early in the window would otherwise
                 # push the next due date later than the plan's interval allows).
-                manual = [i.due_date for i in patient_items
-                          if i.closed_manually and i.state == ItemState.NOT_NEEDED]
+                manual = [
+                    i.due_date for i in patient_items if i.closed_manually and i.state == ItemState.NOT_NEEDED
+                ]
                 last = max([d for d, _ in studies[patient_id]] + manual, default=None)
                 nxt = schedule.next_due(anchor=tumor.anchor, last_study=last, phases=loaded.phases)
                 if nxt is None:
                     reason = "Surveillance ended: end of the last phase of the plan"
                 else:
                     desired = dict(
-                        tumor_id=tumor.tumor_id, plan=loaded.plan, plan_reason=assignment.reason[:300],
-                        anchor_date=tumor.anchor, phase=nxt.phase.label[:60], due_date=nxt.due_date,
+                        tumor_id=tumor.tumor_id,
+                        plan=loaded.plan,
+                        plan_reason=assignment.reason[:300],
+                        anchor_date=tumor.anchor,
+                        phase=nxt.phase.label[:60],
+                        due_date=nxt.due_date,
                         window_start=nxt.due_date - dt.timedelta(days=window_days),
                         modality=loaded.modality_for(tumor.site_group, tumor.primary_site),
                     )
@@ -250,21 +329,31 @@ def _refresh_batch(batch: list[int], as_of: dt.date, plans: dict[str, LoadedPlan
                 open_item.state, open_item.completed_by_id = ItemState.COMPLETED, completing
             elif desired is None:
                 open_item.state, open_item.not_needed_reason, open_item.stopped = (
-                    ItemState.NOT_NEEDED, (reason or "Surveillance stopped")[:300], True)
+                    ItemState.NOT_NEEDED,
+                    (reason or "Surveillance stopped")[:300],
+                    True,
+                )
             elif not any(i.due_date == desired["due_date"] for i in patient_items):
                 _apply(open_item, desired, as_of)  # plan or anchor changed: same item, new due date
                 to_update[open_item.pk] = open_item
                 continue
             else:
                 open_item.state, open_item.not_needed_reason, open_item.stopped = (
-                    ItemState.NOT_NEEDED, "Replaced by the recomputed schedule", True)
+                    ItemState.NOT_NEEDED,
+                    "Replaced by the recomputed schedule",
+                    True,
+                )
             open_item.scheduled_date = open_item.scheduled_date if completing else None
             to_update[open_item.pk] = open_item
             open_item = None
         if desired is None:
             if open_item is not None:
-                state = schedule.item_state(due_date=open_item.due_date, window_start=open_item.window_start,
-                                            as_of=as_of, scheduled_date=open_item.scheduled_date)
+                state = schedule.item_state(
+                    due_date=open_item.due_date,
+                    window_start=open_item.window_start,
+                    as_of=as_of,
+                    scheduled_date=open_item.scheduled_date,
+                )
                 if state != open_item.state:
                     open_item.state = state
                     to_update[open_item.pk] = open_item
@@ -275,19 +364,24 @@ def _refresh_batch(batch: list[int], as_of: dt.date, plans: dict[str, LoadedPlan
             _apply(item, desired, as_of)
             to_create.append(item)
         elif target.state in OPEN_STATES or target.stopped:
-            before = [getattr(target, f if f not in ("tumor", "plan", "completed_by") else f + "_id")
-                      for f in ITEM_FIELDS]
+            before = [
+                getattr(target, f if f not in ("tumor", "plan", "completed_by") else f + "_id")
+                for f in ITEM_FIELDS
+            ]
             if target.stopped:  # surveillance resumed (e.g. back from transfer): reopen the same item
                 target.stopped, target.not_needed_reason, target.state = False, "", ItemState.PLANNED
             _apply(target, desired, as_of)
-            after = [getattr(target, f if f not in ("tumor", "plan", "completed_by") else f + "_id")
-                     for f in ITEM_FIELDS]
+            after = [
+                getattr(target, f if f not in ("tumor", "plan", "completed_by") else f + "_id")
+                for f in ITEM_FIELDS
+            ]
             if before != after:
                 to_update[target.pk] = target
 
     if to_update:
-        bulk_update_with_history(list(to_update.values()), SurveillanceItem, ITEM_FIELDS,
-                                 default_change_reason=REFRESH_REASON)
+        bulk_update_with_history(
+            list(to_update.values()), SurveillanceItem, ITEM_FIELDS, default_change_reason=REFRESH_REASON
+        )
         result.updated += len(to_update)
     if to_create:
         bulk_create_with_history(to_create, SurveillanceItem, default_change_reason=REFRESH_REASON)
@@ -299,8 +393,12 @@ def _apply(item: SurveillanceItem, desired: dict, as_of: dt.date) -> None:
     item.plan = desired["plan"]
     for name in ("plan_reason", "anchor_date", "phase", "due_date", "window_start", "modality"):
         setattr(item, name, desired[name])
-    item.state = schedule.item_state(due_date=item.due_date, window_start=item.window_start, as_of=as_of,
-                                     scheduled_date=item.scheduled_date)
+    item.state = schedule.item_state(
+        due_date=item.due_date,
+        window_start=item.window_start,
+        as_of=as_of,
+        scheduled_date=item.scheduled_date,
+    )
 
 
 def refresh_after_record_change(*, tumor_ids=(), patient_ids=()) -> None:
@@ -315,6 +413,7 @@ def refresh_after_record_change(*, tumor_ids=(), patient_ids=()) -> None:
 
 
 # --- Coordinator actions -------------------------------------------------------------------------
+
 
 def _open_item(item_id: int) -> SurveillanceItem:
     item = SurveillanceItem.objects.select_for_update().get(pk=item_id)
@@ -352,9 +451,17 @@ def item_not_needed(*, item_id: int, reason: str, user, as_of: dt.date) -> Surve
     return item
 
 
-def item_complete(*, item_id: int, user, as_of: dt.date, study_id: int | None = None,
-                  study_date: dt.date | None = None, modality: str = "", region: str = "",
-                  result: str = "") -> SurveillanceItem:
+def item_complete(
+    *,
+    item_id: int,
+    user,
+    as_of: dt.date,
+    study_id: int | None = None,
+    study_date: dt.date | None = None,
+    modality: str = "",
+    region: str = "",
+    result: str = "",
+) -> SurveillanceItem:
     """Completed by an existing imaging study of the patient, or by a new one entered here."""
     with transaction.atomic():
         item = _open_item(item_id)
@@ -365,8 +472,12 @@ def item_complete(*, item_id: int, user, as_of: dt.date, study_id: int | None = 
             # Only a study on or after the window start completes the item (DESIGN 7); the refresh
             # compares the same imputed date.
             if impute(study.date, study.date_precision) < item.window_start:
-                raise ValidationError({"study": "This study was done before this item's window opened; "
-                                                "pick one dated on or after the window start."})
+                raise ValidationError(
+                    {
+                        "study": "This study was done before this item's window opened; "
+                        "pick one dated on or after the window start."
+                    }
+                )
         else:
             if study_date is None:
                 raise ValidationError({"study_date": "Enter the date of the study."})
@@ -374,8 +485,14 @@ def item_complete(*, item_id: int, user, as_of: dt.date, study_id: int | None = 
                 raise ValidationError({"study_date": "The study date cannot be in the future."})
             if study_date < item.window_start:
                 raise ValidationError({"study_date": "The study date lies before this item's window opened."})
-            study = ImagingStudy(tumor_id=item.tumor_id, date=study_date, purpose=ImagingPurpose.SURVEILLANCE,
-                                 modality=modality, region=region or "primary_site", result=result)
+            study = ImagingStudy(
+                tumor_id=item.tumor_id,
+                date=study_date,
+                purpose=ImagingPurpose.SURVEILLANCE,
+                modality=modality,
+                region=region or "primary_site",
+                result=result,
+            )
             study.full_clean()
             study._history_user = user
             study.save()
@@ -416,7 +533,8 @@ def plan_override_set(*, patient_id: int, plan_id: int | None, reason: str, user
             if not (reason or "").strip():
                 raise ValidationError({"reason": "Say why this patient follows another plan."})
             override = PlanOverride.objects.filter(patient_id=patient_id).first() or PlanOverride(
-                patient_id=patient_id)
+                patient_id=patient_id
+            )
             override.plan_id, override.reason, override.set_by = plan_id, reason.strip(), user
             override._history_user = user
             override.save()

@@ -2,6 +2,7 @@
 
 Tasks take JSON arguments (an ISO date), are idempotent (Reminder rows are the truth) and late-acked.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,7 +24,7 @@ def _as_of(value: str | None) -> dt.date:
 
 def retry_countdown(retries: int) -> int:
     """Exponential backoff, capped."""
-    return min(settings.REMINDER_RETRY_BASE_SECONDS * 2 ** retries, settings.REMINDER_RETRY_MAX_SECONDS)
+    return min(settings.REMINDER_RETRY_BASE_SECONDS * 2**retries, settings.REMINDER_RETRY_MAX_SECONDS)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=10, soft_time_limit=600, time_limit=660)

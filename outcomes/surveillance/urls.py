@@ -1,4 +1,5 @@
 """Surveillance pages: the coordinator worklist and its item pages."""
+
 from django.urls import path
 
 from outcomes.surveillance import views

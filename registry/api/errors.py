@@ -4,11 +4,13 @@ Every 4xx response body is `{"status": 400, "code": "invalid", "detail": "...", 
 "message": "..."}]}`; `field` is a dotted path for nested input and null for errors not tied to a field.
 Database errors never reach the client verbatim (their DETAIL carries row contents).
 """
+
 from __future__ import annotations
 
 import logging
 
-from django.core.exceptions import PermissionDenied, ValidationError as DjangoValidationError
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -51,7 +53,9 @@ def registry_exception_handler(exc, context):
     elif isinstance(exc, IntegrityError):
         # Never echo the database message: it can contain the failing row.
         logger.warning("Integrity error refused (%s)", type(exc).__name__)
-        return error_response(status.HTTP_409_CONFLICT, "conflict", "The change conflicts with existing data.")
+        return error_response(
+            status.HTTP_409_CONFLICT, "conflict", "The change conflicts with existing data."
+        )
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

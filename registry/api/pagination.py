@@ -1,4 +1,5 @@
 """Pagination for every list endpoint: page-number pages of 100, at most 1,000."""
+
 from rest_framework.pagination import PageNumberPagination
 
 

@@ -1,4 +1,5 @@
 """Role permissions for API views, reusable by every app (DESIGN section 10)."""
+
 from __future__ import annotations
 
 from rest_framework.permissions import BasePermission

@@ -1,4 +1,5 @@
 """Serializers of the registrars' read API of the record, the token endpoints and the error format."""
+
 from __future__ import annotations
 
 from rest_framework import serializers
@@ -55,12 +56,35 @@ class PatientSerializer(serializers.ModelSerializer):
     class Meta:
         model = Patient
         fields = [
-            "id", "registry_number", "institution", "medical_record_number", "source_registry",
-            "source_patient_id", "last_name", "first_name", "date_of_birth", "date_of_birth_precision", "sex",
-            "race", "hispanic_origin", "vital_status", "date_of_death", "date_of_death_precision",
-            "cause_of_death", "date_of_last_contact", "date_of_last_contact_precision", "last_contact",
-            "follow_up_status", "consent_status", "coordinator", "phone", "email", "guardian_name",
-            "guardian_phone", "tumors", "open_finding_count",
+            "id",
+            "registry_number",
+            "institution",
+            "medical_record_number",
+            "source_registry",
+            "source_patient_id",
+            "last_name",
+            "first_name",
+            "date_of_birth",
+            "date_of_birth_precision",
+            "sex",
+            "race",
+            "hispanic_origin",
+            "vital_status",
+            "date_of_death",
+            "date_of_death_precision",
+            "cause_of_death",
+            "date_of_last_contact",
+            "date_of_last_contact_precision",
+            "last_contact",
+            "follow_up_status",
+            "consent_status",
+            "coordinator",
+            "phone",
+            "email",
+            "guardian_name",
+            "guardian_phone",
+            "tumors",
+            "open_finding_count",
         ]
 
 
@@ -112,20 +136,52 @@ class TumorSerializer(serializers.ModelSerializer):
     imaging_studies = ImagingStudySerializer(many=True, read_only=True)
     events = DiseaseEventSerializer(many=True, read_only=True)
     age_at_diagnosis = serializers.SerializerMethodField()
-    margin = serializers.CharField(source="margin_of_record", read_only=True, allow_null=True,
-                                   help_text="Of the definitive resection, else of the last resection.")
+    margin = serializers.CharField(
+        source="margin_of_record",
+        read_only=True,
+        allow_null=True,
+        help_text="Of the definitive resection, else of the last resection.",
+    )
     naaccr_size = serializers.CharField(read_only=True)
     open_finding_count = serializers.IntegerField(read_only=True)
 
     class Meta:
         model = Tumor
         fields = [
-            "id", "patient", "registry_number", "tumor_record_number", "sequence_number", "date_of_diagnosis",
-            "date_of_diagnosis_precision", "basis_of_diagnosis", "primary_site", "site_group", "laterality",
-            "histology", "behavior", "variant", "size_mm", "size_code", "naaccr_size", "multifocal",
-            "metastatic_at_diagnosis", "age_at_diagnosis", "alk_status", "ros1_status", "ntrk_status",
-            "fusion_status", "definitive_resection", "margin", "last_disease_assessment", "presentation",
-            "surgeries", "molecular_tests", "treatments", "imaging_studies", "events", "open_finding_count",
+            "id",
+            "patient",
+            "registry_number",
+            "tumor_record_number",
+            "sequence_number",
+            "date_of_diagnosis",
+            "date_of_diagnosis_precision",
+            "basis_of_diagnosis",
+            "primary_site",
+            "site_group",
+            "laterality",
+            "histology",
+            "behavior",
+            "variant",
+            "size_mm",
+            "size_code",
+            "naaccr_size",
+            "multifocal",
+            "metastatic_at_diagnosis",
+            "age_at_diagnosis",
+            "alk_status",
+            "ros1_status",
+            "ntrk_status",
+            "fusion_status",
+            "definitive_resection",
+            "margin",
+            "last_disease_assessment",
+            "presentation",
+            "surgeries",
+            "molecular_tests",
+            "treatments",
+            "imaging_studies",
+            "events",
+            "open_finding_count",
         ]
 
     def get_age_at_diagnosis(self, tumor) -> float | None:
@@ -150,6 +206,18 @@ class FindingSerializer(serializers.ModelSerializer):
     class Meta:
         model = Finding
         fields = [
-            "id", "rule", "rule_label", "patient", "registry_number", "tumor", "imaging_study", "molecular_test",
-            "detail", "state", "first_found_at", "state_changed_at", "state_changed_by", "reason",
+            "id",
+            "rule",
+            "rule_label",
+            "patient",
+            "registry_number",
+            "tumor",
+            "imaging_study",
+            "molecular_test",
+            "detail",
+            "state",
+            "first_found_at",
+            "state_changed_at",
+            "state_changed_by",
+            "reason",
         ]

@@ -1,4 +1,5 @@
 """Routes of the record API: tokens, patients, tumors, findings (included at /api/)."""
+
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 

@@ -1,4 +1,5 @@
 """Token issue and revoke, and the registrars' read API of the record (patients, tumors, findings)."""
+
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
@@ -47,15 +48,22 @@ class TokenView(APIView):
         return [IsAuthenticated()]
 
     @extend_schema(
-        request=TokenRequestSerializer, auth=[],
-        responses={200: TokenSerializer, 400: OpenApiResponse(ErrorSerializer, description="Wrong credentials.")},
+        request=TokenRequestSerializer,
+        auth=[],
+        responses={
+            200: TokenSerializer,
+            400: OpenApiResponse(ErrorSerializer, description="Wrong credentials."),
+        },
         summary="Obtain an API token",
     )
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = authenticate(request=request._request, username=serializer.validated_data["username"],
-                            password=serializer.validated_data["password"])
+        user = authenticate(
+            request=request._request,
+            username=serializer.validated_data["username"],
+            password=serializer.validated_data["password"],
+        )
         if user is None or not user.is_active:
             # Same message whether the user exists or not.
             raise ValidationError({"non_field_errors": ["Unable to log in with these credentials."]})
@@ -69,7 +77,9 @@ class TokenView(APIView):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Patients, with identifiers", responses={200: PatientSerializer(many=True), **ERRORS}),
+    list=extend_schema(
+        summary="Patients, with identifiers", responses={200: PatientSerializer(many=True), **ERRORS}
+    ),
     retrieve=extend_schema(summary="One patient", responses={200: PatientSerializer, **ERRORS, **NOT_FOUND}),
 )
 class PatientViewSet(viewsets.ReadOnlyModelViewSet):
@@ -86,8 +96,10 @@ class PatientViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Tumors with their records (imaging as a count) and derived status",
-                       responses={200: TumorListSerializer(many=True), **ERRORS}),
+    list=extend_schema(
+        summary="Tumors with their records (imaging as a count) and derived status",
+        responses={200: TumorListSerializer(many=True), **ERRORS},
+    ),
     retrieve=extend_schema(summary="One tumor", responses={200: TumorSerializer, **ERRORS, **NOT_FOUND}),
 )
 class TumorViewSet(viewsets.ReadOnlyModelViewSet):
@@ -107,7 +119,9 @@ class TumorViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Data-quality findings", responses={200: FindingSerializer(many=True), **ERRORS}),
+    list=extend_schema(
+        summary="Data-quality findings", responses={200: FindingSerializer(many=True), **ERRORS}
+    ),
     retrieve=extend_schema(summary="One finding", responses={200: FindingSerializer, **ERRORS, **NOT_FOUND}),
 )
 class FindingViewSet(viewsets.ReadOnlyModelViewSet):

@@ -13,6 +13,7 @@ tumor, date, modality, region) is skipped and counted, not an error. A dry run i
 transaction that is rolled back. Messages never echo a cell's value (a misplaced column could hold a
 name or an MRN); only the registry number, which is not an identifier outside the registry, is named.
 """
+
 from __future__ import annotations
 
 import csv
@@ -52,6 +53,7 @@ class ImagingTableError(Exception):
 
 
 # --- reading -------------------------------------------------------------------------------------------
+
 
 def _text(value) -> str:
     if value is None:
@@ -121,6 +123,7 @@ def read_table(data: bytes) -> list[tuple[int, dict]]:
 
 # --- cells -> values -----------------------------------------------------------------------------------
 
+
 class CellError(Exception):
     def __init__(self, column: str, message: str) -> None:
         super().__init__(message)
@@ -135,8 +138,12 @@ def _lookup(choices) -> dict[str, str]:
     return table
 
 
-CODES = {"purpose": _lookup(ImagingPurpose), "modality": _lookup(Modality), "region": _lookup(ImagingRegion),
-         "result": _lookup(ImagingResult)}
+CODES = {
+    "purpose": _lookup(ImagingPurpose),
+    "modality": _lookup(Modality),
+    "region": _lookup(ImagingRegion),
+    "result": _lookup(ImagingResult),
+}
 CHOICES = {"purpose": ImagingPurpose, "modality": Modality, "region": ImagingRegion, "result": ImagingResult}
 
 
@@ -181,6 +188,7 @@ def parse_number(column: str, value, digits: int) -> int | None:
 
 # --- report --------------------------------------------------------------------------------------------
 
+
 @dataclass
 class ImagingImportReport:
     dry_run: bool = False
@@ -195,8 +203,10 @@ class ImagingImportReport:
 
     def summary(self) -> str:
         verb = "created" if not self.dry_run and not self.errors else "to create"
-        return (f"{self.rows:,} rows: {self.created:,} {verb}, {len(self.already_recorded):,} already recorded, "
-                f"{len(self.errors):,} errors")
+        return (
+            f"{self.rows:,} rows: {self.created:,} {verb}, {len(self.already_recorded):,} already recorded, "
+            f"{len(self.errors):,} errors"
+        )
 
     def error_lines(self) -> list[str]:
         return [f"row {row}, column {column}: {message}" for row, column, message in self.errors]
@@ -213,6 +223,7 @@ class ImagingImportReport:
 
 
 # --- import --------------------------------------------------------------------------------------------
+
 
 def _tumors_by_patient(table) -> dict[int, list[Tumor]]:
     numbers = set()
@@ -239,7 +250,9 @@ def _tumor(cells, tumors_by_patient) -> Tumor:
     record = parse_number("tumor_record_number", cells.get("tumor_record_number"), 4)
     if record is None:
         if len(tumors) > 1:
-            raise CellError("tumor_record_number", f"Required: patient {number:08d} has {len(tumors)} tumors.")
+            raise CellError(
+                "tumor_record_number", f"Required: patient {number:08d} has {len(tumors)} tumors."
+            )
         return tumors[0]
     for tumor in tumors:
         if tumor.tumor_record_number == record:
@@ -253,8 +266,10 @@ def _study(row: int, cells: dict, tumors_by_patient, errors: list) -> ImagingStu
     for column, parse in (
         ("tumor", lambda: _tumor(cells, tumors_by_patient)),
         ("date", lambda: parse_date(cells.get("date"))),
-        *((column, lambda column=column: parse_code(column, cells.get(column)))
-          for column in ("purpose", "modality", "region", "result")),
+        *(
+            (column, lambda column=column: parse_code(column, cells.get(column)))
+            for column in ("purpose", "modality", "region", "result")
+        ),
     ):
         try:
             values[column] = parse()
@@ -287,8 +302,11 @@ def imaging_import(*, data: bytes, user=None, dry_run: bool = False) -> ImagingI
     report = ImagingImportReport(dry_run=dry_run, rows=len(table))
     tumors_by_patient = _tumors_by_patient(table)
     tumor_ids = {tumor.pk for tumors in tumors_by_patient.values() for tumor in tumors}
-    seen = set(ImagingStudy.objects.filter(tumor_id__in=tumor_ids).values_list("tumor_id", "date", "modality",
-                                                                              "region"))
+    seen = set(
+        ImagingStudy.objects.filter(tumor_id__in=tumor_ids).values_list(
+            "tumor_id", "date", "modality", "region"
+        )
+    )
     studies = []
     for row, cells in table:
         study = _study(row, cells, tumors_by_patient, report.errors)

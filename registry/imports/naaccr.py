@@ -14,6 +14,7 @@ Not imported: rxSummSurgicalMargins. The registry keeps the residual tumor class
 surgery with an extent, which the NAACCR items read here do not give; the report counts the tumors
 whose margin code was left out. Nothing identifying (names, ids, dates) goes into reasons or errors.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -42,12 +43,26 @@ IMT = str(IMT_HISTOLOGY)
 
 # Raw items kept on the review list, enough to create the case later.
 PATIENT_ITEMS = (
-    "patientIdNumber", "nameLast", "nameFirst", "sex", "race1", "spanishHispanicOrigin", "dateOfBirth",
-    "vitalStatus", "dateOfLastContact",
+    "patientIdNumber",
+    "nameLast",
+    "nameFirst",
+    "sex",
+    "race1",
+    "spanishHispanicOrigin",
+    "dateOfBirth",
+    "vitalStatus",
+    "dateOfLastContact",
 )
 TUMOR_ITEMS = (
-    "tumorRecordNumber", "sequenceNumberCentral", "dateOfDiagnosis", "primarySite", "laterality",
-    "histologicTypeIcdO3", "behaviorCodeIcdO3", "diagnosticConfirmation", "tumorSizeSummary",
+    "tumorRecordNumber",
+    "sequenceNumberCentral",
+    "dateOfDiagnosis",
+    "primarySite",
+    "laterality",
+    "histologicTypeIcdO3",
+    "behaviorCodeIcdO3",
+    "diagnosticConfirmation",
+    "tumorSizeSummary",
     "rxSummSurgicalMargins",
 )
 # Margin codes that say nothing a dated surgery would hold: no surgery of the primary site.
@@ -60,6 +75,7 @@ class NaaccrFileError(Exception):
 
 
 # --- reading -------------------------------------------------------------------------------------------
+
 
 @dataclass
 class PatientRecord:
@@ -89,12 +105,16 @@ def open_naaccr(path) -> IO[bytes]:
 def _check_root(element: ET.Element) -> None:
     namespace, name = _local(element.tag)
     if name != "NaaccrData" or namespace != NAMESPACE:
-        raise NaaccrFileError(f"The root element must be NaaccrData in the namespace {NAMESPACE}; found {name}.")
+        raise NaaccrFileError(
+            f"The root element must be NaaccrData in the namespace {NAMESPACE}; found {name}."
+        )
     version = element.get("specificationVersion", "")
     try:
         major, minor = (int(part) for part in version.split(".")[:2])
     except ValueError:
-        raise NaaccrFileError("NaaccrData: specificationVersion is missing or not a version number.") from None
+        raise NaaccrFileError(
+            "NaaccrData: specificationVersion is missing or not a version number."
+        ) from None
     if (major, minor) < (1, 0):
         raise NaaccrFileError("NaaccrData: specificationVersion must be 1.0 or later.")
 
@@ -118,7 +138,9 @@ def read_patients(stream: IO[bytes]) -> Iterator[PatientRecord]:
                     where = f"patient {ordinal + 1} in file order"
                     if name == "Patient":
                         if stack != ["NaaccrData"]:
-                            raise NaaccrFileError(f"Element Patient ({where}) must sit directly in NaaccrData.")
+                            raise NaaccrFileError(
+                                f"Element Patient ({where}) must sit directly in NaaccrData."
+                            )
                         patient, tumors = {}, []
                     elif name == "Tumor":
                         if stack[-1:] != ["Patient"]:
@@ -155,6 +177,7 @@ def read_patients(stream: IO[bytes]) -> Iterator[PatientRecord]:
 
 # --- report --------------------------------------------------------------------------------------------
 
+
 @dataclass
 class ImportReport:
     source: str
@@ -183,11 +206,15 @@ class ImportReport:
     def lines(self) -> list[str]:
         head = "Dry run, nothing written: " if self.dry_run else ""
         out = [
-            (f"{head}{self.imt_tumors:,} IMT tumors matched, {self.tumors_created:,} new, "
-             f"{self.tumors_updated:,} updated, {self.tumors_unchanged:,} unchanged, "
-             f"{sum(self.not_imt.values()):,} skipped (not IMT)"),
-            (f"Patients: {self.patients_matched:,} matched ({self.patients_updated:,} updated), "
-             f"{self.patients_created:,} new"),
+            (
+                f"{head}{self.imt_tumors:,} IMT tumors matched, {self.tumors_created:,} new, "
+                f"{self.tumors_updated:,} updated, {self.tumors_unchanged:,} unchanged, "
+                f"{sum(self.not_imt.values()):,} skipped (not IMT)"
+            ),
+            (
+                f"Patients: {self.patients_matched:,} matched ({self.patients_updated:,} updated), "
+                f"{self.patients_created:,} new"
+            ),
             f"Review list (8825/3): {self.review_count:,} ({self.review_added:,} new)",
         ]
         if self.skipped:
@@ -197,12 +224,15 @@ class ImportReport:
             out.append("Not IMT:")
             out += [f"  {count:,} {reason}" for reason, count in self.not_imt.most_common()]
         if self.margins_not_recorded:
-            out.append(f"Surgical margins (NAACCR 1320) not recorded for {self.margins_not_recorded:,} tumors: "
-                       "the registry keeps margins on dated surgeries")
+            out.append(
+                f"Surgical margins (NAACCR 1320) not recorded for {self.margins_not_recorded:,} tumors: "
+                "the registry keeps margins on dated surgeries"
+            )
         return out
 
 
 # --- mapping -------------------------------------------------------------------------------------------
+
 
 class _Refused(Exception):
     """A record that cannot be taken; the message names fields only."""
@@ -304,6 +334,7 @@ def _save(instance, user) -> None:
 
 # --- import --------------------------------------------------------------------------------------------
 
+
 class _Discard(Exception):
     """Roll back a savepoint (a new patient none of whose tumors could be taken)."""
 
@@ -321,7 +352,10 @@ class NaaccrImporter:
         report = self.report
         imt: list[dict] = []
         for items in record.tumors:
-            histology, behavior = _code_or_blank(items, "histologicTypeIcdO3"), _code_or_blank(items, "behaviorCodeIcdO3")
+            histology, behavior = (
+                _code_or_blank(items, "histologicTypeIcdO3"),
+                _code_or_blank(items, "behaviorCodeIcdO3"),
+            )
             if histology != IMT:
                 report.not_imt[f"not IMT (histology {histology or 'missing'})"] += 1
             elif behavior == "3":
@@ -349,7 +383,8 @@ class NaaccrImporter:
             report.skipped[f"patient {refused}"] += len(imt)
             return
         patient = Patient.objects.filter(
-            source_registry=self.source, source_patient_id=record.items["patientIdNumber"]).first()
+            source_registry=self.source, source_patient_id=record.items["patientIdNumber"]
+        ).first()
         created = patient is None
         if created:
             patient = Patient(source_registry=self.source, source_patient_id=record.items["patientIdNumber"])
@@ -384,8 +419,11 @@ class NaaccrImporter:
         except _Refused as refused:
             report.skipped[str(refused)] += 1
             return False
-        tumor = None if patient._state.adding else Tumor.objects.filter(
-            patient=patient, source_tumor_record_number=number).first()
+        tumor = (
+            None
+            if patient._state.adding
+            else Tumor.objects.filter(patient=patient, source_tumor_record_number=number).first()
+        )
         created = tumor is None
         if created:
             tumor = Tumor(patient=patient, source_tumor_record_number=number)
@@ -421,9 +459,13 @@ class NaaccrImporter:
             "tumor": {key: items[key] for key in TUMOR_ITEMS if key in items},
         }
         _, added = ImportReview.objects.get_or_create(
-            source_registry=self.source, source_patient_id=patient_id, source_tumor_record_number=number,
-            defaults={"reason": "8825/3: epithelioid IMT variant or myofibroblastic sarcoma; confirm before "
-                                "adding", "items": raw},
+            source_registry=self.source,
+            source_patient_id=patient_id,
+            source_tumor_record_number=number,
+            defaults={
+                "reason": "8825/3: epithelioid IMT variant or myofibroblastic sarcoma; confirm before adding",
+                "items": raw,
+            },
         )
         if added:
             self.report.review_added += 1

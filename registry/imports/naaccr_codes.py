@@ -4,6 +4,7 @@ Pure functions and constants only: dates (YYYYMMDD, YYYYMM or YYYY with a precis
 without the dot, tumor size (item 756) and surgical margins (item 1320). Most registry vocabularies
 already carry NAACCR codes as their values (sex, race, origin, laterality, diagnostic confirmation).
 """
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,5 @@
 """Services for the NAACCR import's review list."""
+
 from __future__ import annotations
 
 from django.db import transaction

@@ -3,6 +3,7 @@
 A finding is identified by its rule and the record it is about (`condition_key`), so re-evaluating the
 rules updates the same row: it resolves when the condition goes away and reopens when it returns.
 """
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -13,7 +14,10 @@ from django.db.models import Q
 class Rule(models.TextChoices):
     IMAGING_EVENT_NOT_RECORDED = "imaging_event_missing", "Imaging suggests an event not recorded"
     ALK_IHC_FISH_DISAGREE = "alk_ihc_fish_disagree", "ALK IHC and FISH disagree"
-    PARTNER_FROM_METHOD_WITHOUT_PARTNER = "partner_wrong_method", "Fusion partner from a method that cannot name one"
+    PARTNER_FROM_METHOD_WITHOUT_PARTNER = (
+        "partner_wrong_method",
+        "Fusion partner from a method that cannot name one",
+    )
     FISH_NEEDS_MORE_NUCLEI = "fish_more_nuclei", "FISH rate that needed more nuclei"
     NO_RECENT_ASSESSMENT = "assessment_overdue", "No disease assessment in over 13 months"
     NO_COORDINATOR = "no_coordinator", "No coordinator"
@@ -47,7 +51,11 @@ class Finding(models.Model):
     first_found_at = models.DateTimeField(auto_now_add=True)
     state_changed_at = models.DateTimeField(null=True, blank=True)
     state_changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         help_text="Who acknowledged or resolved it; empty when the record change resolved it.",
     )
     reason = models.TextField(blank=True, help_text="Why the finding was acknowledged.")
@@ -77,6 +85,8 @@ class Finding(models.Model):
         return self.state != FindingState.RESOLVED
 
     @staticmethod
-    def key_for(rule: str, patient_id: int, tumor_id=None, imaging_study_id=None, molecular_test_id=None) -> str:
+    def key_for(
+        rule: str, patient_id: int, tumor_id=None, imaging_study_id=None, molecular_test_id=None
+    ) -> str:
         parts = (rule, patient_id, tumor_id, imaging_study_id, molecular_test_id)
         return ":".join("" if part is None else str(part) for part in parts)

@@ -9,6 +9,7 @@ disease event that either names the study as its source imaging (whatever its ty
 judged that study), or has the matching type and a date within 60 days either side of the study
 (imputed dates), as reports often date the event from a later confirmatory scan or biopsy.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -50,8 +51,9 @@ class ExpectedFinding:
 
     @property
     def key(self) -> str:
-        return Finding.key_for(self.rule, self.patient_id, self.tumor_id, self.imaging_study_id,
-                               self.molecular_test_id)
+        return Finding.key_for(
+            self.rule, self.patient_id, self.tumor_id, self.imaging_study_id, self.molecular_test_id
+        )
 
 
 def months_before(day: dt.date, months: int) -> dt.date:
@@ -72,21 +74,48 @@ def under_surveillance(patient: Patient) -> bool:
 
 def expected_findings(patient_ids: list[int], *, as_of: dt.date) -> list[ExpectedFinding]:
     """Findings that should exist for these patients as of `as_of` (five queries)."""
-    patients = {p.pk: p for p in Patient.objects.filter(pk__in=patient_ids).only(
-        "id", "date_of_birth", "date_of_birth_precision", "vital_status", "follow_up_status",
-        "consent_status", "coordinator_id",
-    )}
-    tumors = list(Tumor.objects.filter(patient_id__in=patient_ids).only(
-        "id", "patient_id", "date_of_diagnosis", "date_of_diagnosis_precision", "size_mm", "behavior",
-        "variant", "last_disease_assessment",
-    ))
+    patients = {
+        p.pk: p
+        for p in Patient.objects.filter(pk__in=patient_ids).only(
+            "id",
+            "date_of_birth",
+            "date_of_birth_precision",
+            "vital_status",
+            "follow_up_status",
+            "consent_status",
+            "coordinator_id",
+        )
+    }
+    tumors = list(
+        Tumor.objects.filter(patient_id__in=patient_ids).only(
+            "id",
+            "patient_id",
+            "date_of_diagnosis",
+            "date_of_diagnosis_precision",
+            "size_mm",
+            "behavior",
+            "variant",
+            "last_disease_assessment",
+        )
+    )
     tumor_patient = {t.pk: t.patient_id for t in tumors}
-    tests = list(MolecularTest.objects.filter(tumor__patient_id__in=patient_ids).only(
-        "id", "tumor_id", "gene", "method", "result", "nuclei_counted", "nuclei_rearranged", "fusion_partner",
-    ))
-    studies = list(ImagingStudy.objects.filter(
-        tumor__patient_id__in=patient_ids, result__in=list(IMAGING_RESULT_EVENT)
-    ).only("id", "tumor_id", "date", "date_precision", "result"))
+    tests = list(
+        MolecularTest.objects.filter(tumor__patient_id__in=patient_ids).only(
+            "id",
+            "tumor_id",
+            "gene",
+            "method",
+            "result",
+            "nuclei_counted",
+            "nuclei_rearranged",
+            "fusion_partner",
+        )
+    )
+    studies = list(
+        ImagingStudy.objects.filter(
+            tumor__patient_id__in=patient_ids, result__in=list(IMAGING_RESULT_EVENT)
+        ).only("id", "tumor_id", "date", "date_precision", "result")
+    )
     events = defaultdict(list)
     for tumor_id, event_type, date, precision, source_id in DiseaseEvent.objects.filter(
         tumor__patient_id__in=patient_ids
@@ -96,8 +125,11 @@ def expected_findings(patient_ids: list[int], *, as_of: dt.date) -> list[Expecte
     found: list[ExpectedFinding] = []
     for patient in patients.values():
         if patient.coordinator_id is None and under_surveillance(patient):
-            found.append(ExpectedFinding(Rule.NO_COORDINATOR, patient.pk,
-                                         "Patient under follow-up has no assigned coordinator."))
+            found.append(
+                ExpectedFinding(
+                    Rule.NO_COORDINATOR, patient.pk, "Patient under follow-up has no assigned coordinator."
+                )
+            )
     overdue_before = months_before(as_of, ASSESSMENT_OVERDUE_MONTHS)
     for tumor in tumors:
         patient = patients[tumor.patient_id]
@@ -105,13 +137,17 @@ def expected_findings(patient_ids: list[int], *, as_of: dt.date) -> list[Expecte
     found.extend(_test_findings(tests, tumor_patient))
     for study in studies:
         if not _event_recorded(study, events[study.tumor_id]):
-            found.append(ExpectedFinding(
-                Rule.IMAGING_EVENT_NOT_RECORDED, tumor_patient[study.tumor_id],
-                f"Imaging result '{study.get_result_display()}' has no "
-                f"'{IMAGING_RESULT_EVENT[study.result].label}' event recorded within "
-                f"{EVENT_MATCH_WINDOW_DAYS} days.",
-                tumor_id=study.tumor_id, imaging_study_id=study.pk,
-            ))
+            found.append(
+                ExpectedFinding(
+                    Rule.IMAGING_EVENT_NOT_RECORDED,
+                    tumor_patient[study.tumor_id],
+                    f"Imaging result '{study.get_result_display()}' has no "
+                    f"'{IMAGING_RESULT_EVENT[study.result].label}' event recorded within "
+                    f"{EVENT_MATCH_WINDOW_DAYS} days.",
+                    tumor_id=study.tumor_id,
+                    imaging_study_id=study.pk,
+                )
+            )
     return found
 
 
@@ -124,8 +160,10 @@ def _tumor_findings(tumor: Tumor, patient: Patient, overdue_before: dt.date) -> 
     if tumor.size_mm is not None and tumor.size_mm > SIZE_LIMIT_MM:
         add(Rule.SIZE_OVER_300_MM, f"Largest dimension over {SIZE_LIMIT_MM} mm: check the unit.")
     if tumor.behavior == Behavior.MALIGNANT and tumor.variant != Variant.EPITHELIOID:
-        add(Rule.MALIGNANT_NOT_EPITHELIOID,
-            "Behavior /3 is only for the epithelioid variant: confirm the variant or the behavior.")
+        add(
+            Rule.MALIGNANT_NOT_EPITHELIOID,
+            "Behavior /3 is only for the epithelioid variant: confirm the variant or the behavior.",
+        )
     birth = impute(patient.date_of_birth, patient.date_of_birth_precision)
     if birth is not None:
         age = (impute(tumor.date_of_diagnosis, tumor.date_of_diagnosis_precision) - birth).days / 365.25
@@ -137,8 +175,10 @@ def _tumor_findings(tumor: Tumor, patient: Patient, overdue_before: dt.date) -> 
             tumor.date_of_diagnosis, tumor.date_of_diagnosis_precision
         )
         if reference < overdue_before:
-            add(Rule.NO_RECENT_ASSESSMENT,
-                f"No imaging result or disease event in over {ASSESSMENT_OVERDUE_MONTHS} months.")
+            add(
+                Rule.NO_RECENT_ASSESSMENT,
+                f"No imaging result or disease event in over {ASSESSMENT_OVERDUE_MONTHS} months.",
+            )
     return found
 
 
@@ -148,32 +188,46 @@ def _test_findings(tests: list[MolecularTest], tumor_patient: dict[int, int]) ->
     for test in tests:
         patient_id = tumor_patient[test.tumor_id]
         if test.fusion_partner and test.method in METHODS_WITHOUT_PARTNER:
-            found.append(ExpectedFinding(
-                Rule.PARTNER_FROM_METHOD_WITHOUT_PARTNER, patient_id,
-                f"{test.get_method_display()} cannot name a fusion partner; the partner needs RT-PCR or NGS.",
-                tumor_id=test.tumor_id, molecular_test_id=test.pk,
-            ))
+            found.append(
+                ExpectedFinding(
+                    Rule.PARTNER_FROM_METHOD_WITHOUT_PARTNER,
+                    patient_id,
+                    f"{test.get_method_display()} cannot name a fusion partner; the partner needs RT-PCR or NGS.",
+                    tumor_id=test.tumor_id,
+                    molecular_test_id=test.pk,
+                )
+            )
         if test.method == TestMethod.FISH and derived.fish_needs_more_nuclei(
             test.nuclei_counted, test.nuclei_rearranged
         ):
-            found.append(ExpectedFinding(
-                Rule.FISH_NEEDS_MORE_NUCLEI, patient_id,
-                f"Rearranged rate between 10% and 50% on fewer than {derived.FISH_RECOUNT_NUCLEI} nuclei: "
-                f"{derived.FISH_RECOUNT_NUCLEI} should be counted.",
-                tumor_id=test.tumor_id, molecular_test_id=test.pk,
-            ))
-        if test.gene == Gene.ALK and test.method in (TestMethod.IHC, TestMethod.FISH) and test.result in (
-            TestResult.POSITIVE, TestResult.NEGATIVE
+            found.append(
+                ExpectedFinding(
+                    Rule.FISH_NEEDS_MORE_NUCLEI,
+                    patient_id,
+                    f"Rearranged rate between 10% and 50% on fewer than {derived.FISH_RECOUNT_NUCLEI} nuclei: "
+                    f"{derived.FISH_RECOUNT_NUCLEI} should be counted.",
+                    tumor_id=test.tumor_id,
+                    molecular_test_id=test.pk,
+                )
+            )
+        if (
+            test.gene == Gene.ALK
+            and test.method in (TestMethod.IHC, TestMethod.FISH)
+            and test.result in (TestResult.POSITIVE, TestResult.NEGATIVE)
         ):
             alk_results[test.tumor_id][test.method].add(test.result)
     for tumor_id, by_method in alk_results.items():
         ihc, fish = by_method.get(TestMethod.IHC, set()), by_method.get(TestMethod.FISH, set())
         positive, negative = TestResult.POSITIVE, TestResult.NEGATIVE
         if (positive in ihc and negative in fish) or (negative in ihc and positive in fish):
-            found.append(ExpectedFinding(
-                Rule.ALK_IHC_FISH_DISAGREE, tumor_patient[tumor_id],
-                "ALK immunohistochemistry and FISH give opposite results.", tumor_id=tumor_id,
-            ))
+            found.append(
+                ExpectedFinding(
+                    Rule.ALK_IHC_FISH_DISAGREE,
+                    tumor_patient[tumor_id],
+                    "ALK immunohistochemistry and FISH give opposite results.",
+                    tumor_id=tumor_id,
+                )
+            )
     return found
 
 

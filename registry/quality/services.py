@@ -1,5 +1,6 @@
 """Services that write findings: refresh them from the record, acknowledge them, and create the
 disease event an imaging study suggests."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -29,7 +30,7 @@ def findings_refresh(*, patient_ids: Iterable[int], as_of: dt.date | None = None
     ids = sorted(set(patient_ids))
     counts = {"opened": 0, "reopened": 0, "resolved": 0}
     for start in range(0, len(ids), FINDINGS_BATCH):
-        batch_counts = _refresh_batch(ids[start:start + FINDINGS_BATCH], as_of)
+        batch_counts = _refresh_batch(ids[start : start + FINDINGS_BATCH], as_of)
         for name, value in batch_counts.items():
             counts[name] += value
     return counts
@@ -39,23 +40,48 @@ def findings_refresh(*, patient_ids: Iterable[int], as_of: dt.date | None = None
 def _refresh_batch(patient_ids: list[int], as_of: dt.date) -> dict[str, int]:
     now = timezone.now()
     expected = {finding.key: finding for finding in expected_findings(patient_ids, as_of=as_of)}
-    existing = {f.condition_key: f for f in Finding.objects.filter(patient_id__in=patient_ids).only(
-        "id", "condition_key", "state", "detail", "reason", "state_changed_at", "state_changed_by_id",
-    )}
+    existing = {
+        f.condition_key: f
+        for f in Finding.objects.filter(patient_id__in=patient_ids).only(
+            "id",
+            "condition_key",
+            "state",
+            "detail",
+            "reason",
+            "state_changed_at",
+            "state_changed_by_id",
+        )
+    }
     new = [
-        Finding(rule=e.rule, patient_id=e.patient_id, tumor_id=e.tumor_id, imaging_study_id=e.imaging_study_id,
-                molecular_test_id=e.molecular_test_id, condition_key=key, detail=e.detail)
-        for key, e in expected.items() if key not in existing
+        Finding(
+            rule=e.rule,
+            patient_id=e.patient_id,
+            tumor_id=e.tumor_id,
+            imaging_study_id=e.imaging_study_id,
+            molecular_test_id=e.molecular_test_id,
+            condition_key=key,
+            detail=e.detail,
+        )
+        for key, e in expected.items()
+        if key not in existing
     ]
     changed, reopened, resolved = [], 0, 0
     for key, finding in existing.items():
         wanted = expected.get(key)
         if wanted is None and finding.state != FindingState.RESOLVED:
-            finding.state, finding.state_changed_at, finding.state_changed_by_id = FindingState.RESOLVED, now, None
+            finding.state, finding.state_changed_at, finding.state_changed_by_id = (
+                FindingState.RESOLVED,
+                now,
+                None,
+            )
             changed.append(finding)
             resolved += 1
         elif wanted is not None and finding.state == FindingState.RESOLVED:
-            finding.state, finding.state_changed_at, finding.state_changed_by_id = FindingState.OPEN, now, None
+            finding.state, finding.state_changed_at, finding.state_changed_by_id = (
+                FindingState.OPEN,
+                now,
+                None,
+            )
             finding.reason, finding.detail = "", wanted.detail
             changed.append(finding)
             reopened += 1
@@ -65,7 +91,9 @@ def _refresh_batch(patient_ids: list[int], as_of: dt.date) -> dict[str, int]:
     if new:
         Finding.objects.bulk_create(new, ignore_conflicts=True)
     if changed:
-        Finding.objects.bulk_update(changed, ["state", "state_changed_at", "state_changed_by", "reason", "detail"])
+        Finding.objects.bulk_update(
+            changed, ["state", "state_changed_at", "state_changed_by", "reason", "detail"]
+        )
     return {"opened": len(new), "reopened": reopened, "resolved": resolved}
 
 
@@ -85,7 +113,10 @@ def findings_acknowledge(*, finding_ids: Iterable[int], user, reason: str) -> in
     if not reason:
         raise ValidationError({"reason": "Give the reason for acknowledging the finding."})
     return Finding.objects.filter(pk__in=list(finding_ids), state=FindingState.OPEN).update(
-        state=FindingState.ACKNOWLEDGED, reason=reason, state_changed_at=timezone.now(), state_changed_by=user,
+        state=FindingState.ACKNOWLEDGED,
+        reason=reason,
+        state_changed_at=timezone.now(),
+        state_changed_by=user,
     )
 
 
@@ -97,8 +128,12 @@ def disease_event_create_from_imaging(*, imaging_study: ImagingStudy, user=None)
         raise ValidationError({"result": "This imaging result does not suggest a disease event."})
     with transaction.atomic():
         event = DiseaseEvent(
-            tumor_id=imaging_study.tumor_id, event_type=event_type, date=imaging_study.date,
-            date_precision=imaging_study.date_precision, basis=EventBasis.IMAGING, source_imaging=imaging_study,
+            tumor_id=imaging_study.tumor_id,
+            event_type=event_type,
+            date=imaging_study.date,
+            date_precision=imaging_study.date_precision,
+            basis=EventBasis.IMAGING,
+            source_imaging=imaging_study,
         )
         event.full_clean()
         if user is not None:
@@ -107,6 +142,8 @@ def disease_event_create_from_imaging(*, imaging_study: ImagingStudy, user=None)
         # Refresh now rather than on commit, so the finding is resolved when the admin page comes back.
         record_changed(tumor_ids=[imaging_study.tumor_id])
         Finding.objects.filter(
-            rule=Rule.IMAGING_EVENT_NOT_RECORDED, imaging_study=imaging_study, state=FindingState.RESOLVED,
+            rule=Rule.IMAGING_EVENT_NOT_RECORDED,
+            imaging_study=imaging_study,
+            state=FindingState.RESOLVED,
         ).update(state_changed_by=user)
     return event

@@ -1,5 +1,6 @@
 """Every cohort and export endpoint against every role: epidemiologists and admins in, others out;
 the export log is for admins only and nobody can edit it."""
+
 import pytest
 from django.contrib.auth.models import Group
 
@@ -57,7 +58,9 @@ def test_anonymous_users_are_asked_to_authenticate(api_client, cohort):
         assert getattr(api_client, method)(url, body, format="json").status_code == 401
 
 
-def test_an_epidemiologist_sees_only_her_cohorts_and_an_admin_sees_all(epidemiologist, registry_admin, cohort):
+def test_an_epidemiologist_sees_only_her_cohorts_and_an_admin_sees_all(
+    epidemiologist, registry_admin, cohort
+):
     other = UserFactory(username="other-epi", role=EPIDEMIOLOGIST, is_staff=False)
     theirs = Cohort.objects.create(owner=other, name="Theirs", criteria={})
     mine = client_for(epidemiologist)
@@ -65,15 +68,22 @@ def test_an_epidemiologist_sees_only_her_cohorts_and_an_admin_sees_all(epidemiol
     assert mine.get(f"/api/cohorts/{theirs.pk}/").status_code == 404
     assert mine.delete(f"/api/cohorts/{theirs.pk}/").status_code == 404
     assert mine.get("/api/exports/bundle/", {"cohort": theirs.pk}).status_code == 404
-    assert {c["id"] for c in client_for(registry_admin).get("/api/cohorts/").json()["results"]} == {cohort.pk, theirs.pk}
+    assert {c["id"] for c in client_for(registry_admin).get("/api/cohorts/").json()["results"]} == {
+        cohort.pk,
+        theirs.pk,
+    }
 
 
 def test_identified_export_permission_belongs_to_the_registry_admin_role_only():
-    holders = set(Group.objects.filter(permissions__codename="export_identified").values_list("name", flat=True))
+    holders = set(
+        Group.objects.filter(permissions__codename="export_identified").values_list("name", flat=True)
+    )
     assert holders == {"Registry admin"}
 
 
-def test_admin_reads_the_export_log_but_nobody_can_add_change_or_delete(epidemiologist, registry_admin, client):
+def test_admin_reads_the_export_log_but_nobody_can_add_change_or_delete(
+    epidemiologist, registry_admin, client
+):
     TumorFactory()
     b"".join(client_for(epidemiologist).get("/api/exports/bundle/").streaming_content)
     log = ExportLog.objects.get()

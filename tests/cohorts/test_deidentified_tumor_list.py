@@ -1,4 +1,5 @@
 """The de-identified tumor list: criteria as query parameters, no identifiers, constant queries."""
+
 import datetime as dt
 
 import pytest
@@ -35,8 +36,12 @@ def test_list_query_count_is_the_same_for_n_and_10n_tumors(epidemiologist):
 
 
 def test_list_filters_by_query_parameters_and_shows_no_identifier(epidemiologist):
-    patient = PatientFactory(last_name="Quixotic", medical_record_number="MRN-Q-77", date_of_birth=dt.date(1931, 1, 5),
-                             date_of_last_contact=dt.date(2023, 3, 1))
+    patient = PatientFactory(
+        last_name="Quixotic",
+        medical_record_number="MRN-Q-77",
+        date_of_birth=dt.date(1931, 1, 5),
+        date_of_last_contact=dt.date(2023, 3, 1),
+    )
     TumorFactory(patient=patient, primary_site="C48.1", date_of_diagnosis=dt.date(2015, 4, 2))
     TumorFactory(primary_site="C34.1")
     response = client_for(epidemiologist).get("/api/deidentified/tumors/", {"site_group": "abdomen_pelvis"})

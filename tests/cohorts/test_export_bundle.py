@@ -1,5 +1,6 @@
 """Export bundles: contents round-trip through pandas and pyarrow and match the database; nothing
 identifying leaves in a de-identified bundle; keys link or not as asked; every export is logged."""
+
 import hashlib
 import io
 import json
@@ -75,7 +76,12 @@ def test_csv_bundle_round_trips_through_pandas_and_matches_the_database(epidemio
     assert a["age_at_diagnosis"] == 9 and a["age_band"] == "0-9" and a["definitive_resection_day"] == 19
     assert a["first_resection_margin"] == "R1" and a["sex_label"] == "Female"
 
-    counts = {"events": DiseaseEvent, "treatments": Treatment, "imaging": ImagingStudy, "molecular": MolecularTest}
+    counts = {
+        "events": DiseaseEvent,
+        "treatments": Treatment,
+        "imaging": ImagingStudy,
+        "molecular": MolecularTest,
+    }
     for name, model in counts.items():
         expected = model.objects.exclude(tumor__patient__consent_status="withdrawn").count()
         assert len(read_table(archive, name)) == expected == manifest["row_counts"][name]
@@ -87,7 +93,9 @@ def test_csv_bundle_round_trips_through_pandas_and_matches_the_database(epidemio
     for name in TABLES:
         exported_columns = set(read_table(archive, name).columns)
         assert exported_columns == set(codebook[codebook["table"] == name]["column"])
-    margin = codebook[(codebook["table"] == "tumors") & (codebook["column"] == "first_resection_margin")].iloc[0]
+    margin = codebook[
+        (codebook["table"] == "tumors") & (codebook["column"] == "first_resection_margin")
+    ].iloc[0]
     assert "R1=R1 - microscopic residual" in margin["codes"] and int(margin["naaccr_item"]) == 1320
 
     log = ExportLog.objects.get()
@@ -117,16 +125,35 @@ def _identifying_strings() -> set[str]:
     dates = []
     for patient in Patient.objects.all():
         found |= {patient.last_name, patient.first_name, patient.medical_record_number}
-        found |= {v for v in (patient.phone, patient.email, patient.guardian_name, patient.guardian_phone) if v}
+        found |= {
+            v for v in (patient.phone, patient.email, patient.guardian_name, patient.guardian_phone) if v
+        }
         found.add(str(patient.registry_number).zfill(8))
         dates += [patient.date_of_birth, patient.date_of_last_contact, patient.date_of_death]
     dates += list(Tumor.objects.values_list("date_of_diagnosis", flat=True))
-    for model, field in ((Surgery, "date"), (DiseaseEvent, "date"), (ImagingStudy, "date"),
-                         (MolecularTest, "specimen_date"), (Treatment, "start_date"), (Treatment, "end_date")):
+    for model, field in (
+        (Surgery, "date"),
+        (DiseaseEvent, "date"),
+        (ImagingStudy, "date"),
+        (MolecularTest, "specimen_date"),
+        (Treatment, "start_date"),
+        (Treatment, "end_date"),
+    ):
         dates += list(model.objects.values_list(field, flat=True))
     for date in filter(None, dates):
-        found |= {date.strftime(f) for f in ("%Y-%m-%d", "%Y%m%d", "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y/%m/%d",
-                                              "%d %b %Y", "%b %d, %Y")}
+        found |= {
+            date.strftime(f)
+            for f in (
+                "%Y-%m-%d",
+                "%Y%m%d",
+                "%m/%d/%Y",
+                "%d/%m/%Y",
+                "%d.%m.%Y",
+                "%Y/%m/%d",
+                "%d %b %Y",
+                "%b %d, %Y",
+            )
+        }
     return found
 
 
@@ -136,7 +163,8 @@ FULL_DATE = re.compile(r"\b(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/
 @pytest.mark.parametrize("file_format", ["csv", "parquet"])
 @pytest.mark.parametrize("linkable", ["true", "false"])
 def test_a_deidentified_bundle_carries_no_name_mrn_contact_or_date_of_any_patient(
-        epidemiologist, tumors, file_format, linkable):
+    epidemiologist, tumors, file_format, linkable
+):
     archive = download(epidemiologist, file_format=file_format, linkable=linkable)
     identifying = _identifying_strings()
     for name in archive.namelist():
@@ -179,20 +207,29 @@ def test_identified_export_needs_the_admin_permission_and_is_marked(epidemiologi
 
 def test_a_saved_cohort_exports_only_its_tumors(epidemiologist, tumors):
     client = client_for(epidemiologist)
-    cohort = client.post("/api/cohorts/", {"name": "ALK+ abdominal", "criteria": {
-        "site_group": ["abdomen_pelvis"], "alk_status": ["positive"]}}, format="json").json()
+    cohort = client.post(
+        "/api/cohorts/",
+        {
+            "name": "ALK+ abdominal",
+            "criteria": {"site_group": ["abdomen_pelvis"], "alk_status": ["positive"]},
+        },
+        format="json",
+    ).json()
     archive = download(epidemiologist, cohort=cohort["id"])
     assert len(read_table(archive, "tumors")) == 1
     assert json.loads(archive.read("manifest.json"))["cohort"]["id"] == cohort["id"]
 
 
-@pytest.mark.parametrize("params, field", [
-    ({"file_format": "xlsx"}, "file_format"),
-    ({"cut_off": "2024-13-01"}, "cut_off"),
-    ({"cut_off": "2999-01-01"}, "cut_off"),
-    ({"alk_status": "maybe"}, "alk_status"),
-    ({"cohort": "abc"}, "cohort"),
-])
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"file_format": "xlsx"}, "file_format"),
+        ({"cut_off": "2024-13-01"}, "cut_off"),
+        ({"cut_off": "2999-01-01"}, "cut_off"),
+        ({"alk_status": "maybe"}, "alk_status"),
+        ({"cohort": "abc"}, "cohort"),
+    ],
+)
 def test_bad_export_parameters_are_refused_before_any_byte_and_log_nothing(epidemiologist, params, field):
     response = client_for(epidemiologist).get("/api/exports/bundle/", params)
     assert response.status_code == 400
@@ -216,8 +253,15 @@ def test_a_stream_failing_midway_leaves_a_failed_export_log_row(epidemiologist, 
 
 
 def test_a_client_leaving_midway_leaves_a_failed_export_log_row(epidemiologist, tumors):
-    plan = services.export_plan_build(user=epidemiologist, cohort=None, criteria_input={}, cut_off=CUT_OFF,
-                                      file_format="csv", linkable=True, identified=False)
+    plan = services.export_plan_build(
+        user=epidemiologist,
+        cohort=None,
+        criteria_input={},
+        cut_off=CUT_OFF,
+        file_format="csv",
+        linkable=True,
+        identified=False,
+    )
     log = services.export_log_start(plan=plan)
     stream = bundle.export_bundle_chunks(plan, log.pk)
     next(stream)

@@ -1,6 +1,7 @@
 """The PostgreSQL COPY path of the CSV bundle writes the same bytes as the Python path (kept for SQLite and
 Parquet): partial dates imputed alike, labels from the same codes, empty values empty, unlinkable keys
 consistent between the tumors table and the long tables."""
+
 import datetime as dt
 import io
 import re
@@ -13,7 +14,12 @@ from outcomes.cohorts import bundle, copy_export, services
 from outcomes.cohorts.models import SurrogateKey
 from tests.cohorts.dataset import CUT_OFF, build_registry
 from tests.factories import (
-    DiseaseEventFactory, ImagingStudyFactory, MolecularTestFactory, PatientFactory, TreatmentFactory, TumorFactory,
+    DiseaseEventFactory,
+    ImagingStudyFactory,
+    MolecularTestFactory,
+    PatientFactory,
+    TreatmentFactory,
+    TumorFactory,
 )
 
 pytestmark = [
@@ -31,41 +37,99 @@ def registry(db):
     # Diagnosis known to the day: a month-precision study in the diagnosis month is floored to it (day 0),
     # a year-precision specimen of the diagnosis year too; a month-precision date imputed past the
     # cut-off and a treatment ending after it are released without date; empty codes stay empty.
-    e = TumorFactory(patient=PatientFactory(sex=1, date_of_birth=dt.date(1990, 4, 4), last_name="Eastwood",
-                                            medical_record_number="MRN-E-0006"),
-                     date_of_diagnosis=dt.date(2015, 9, 20), primary_site="C22.0", size_mm=None)
+    e = TumorFactory(
+        patient=PatientFactory(
+            sex=1, date_of_birth=dt.date(1990, 4, 4), last_name="Eastwood", medical_record_number="MRN-E-0006"
+        ),
+        date_of_diagnosis=dt.date(2015, 9, 20),
+        primary_site="C22.0",
+        size_mm=None,
+    )
     ImagingStudyFactory(tumor=e, date=dt.date(2015, 9, 1), date_precision="M", result="")
     ImagingStudyFactory(tumor=e, date=dt.date(2024, 1, 1), date_precision="M")
     ImagingStudyFactory(tumor=e, date=dt.date(2018, 1, 1), date_precision="Y", modality="mri")
-    MolecularTestFactory(tumor=e, specimen_date=dt.date(2015, 1, 1), specimen_date_precision="Y", gene="ALK",
-                         method="fish", result="positive", nuclei_counted=50, nuclei_rearranged=20)
-    MolecularTestFactory(tumor=e, specimen_date=dt.date(2016, 3, 1), specimen_date_precision="M", gene="ROS1",
-                         method="rna_ngs", result="negative")
-    TreatmentFactory(tumor=e, start_date=dt.date(2023, 10, 1), start_date_precision="M",
-                     end_date=dt.date(2024, 6, 1), end_reason="completed", agent="")
-    TreatmentFactory(tumor=e, start_date=dt.date(2016, 1, 1), start_date_precision="Y", end_date=dt.date(2016, 12, 1),
-                     end_date_precision="M", end_reason="toxicity", intent="", best_response="PR")
-    DiseaseEventFactory(tumor=e, event_type="distant_metastasis", date=dt.date(2017, 5, 1), date_precision="M",
-                        metastatic_sites=["52", "51"])
-    DiseaseEventFactory(tumor=e, event_type="local_recurrence", date=dt.date(2019, 1, 1), date_precision="Y",
-                        metastatic_sites=[])
+    MolecularTestFactory(
+        tumor=e,
+        specimen_date=dt.date(2015, 1, 1),
+        specimen_date_precision="Y",
+        gene="ALK",
+        method="fish",
+        result="positive",
+        nuclei_counted=50,
+        nuclei_rearranged=20,
+    )
+    MolecularTestFactory(
+        tumor=e,
+        specimen_date=dt.date(2016, 3, 1),
+        specimen_date_precision="M",
+        gene="ROS1",
+        method="rna_ngs",
+        result="negative",
+    )
+    TreatmentFactory(
+        tumor=e,
+        start_date=dt.date(2023, 10, 1),
+        start_date_precision="M",
+        end_date=dt.date(2024, 6, 1),
+        end_reason="completed",
+        agent="",
+    )
+    TreatmentFactory(
+        tumor=e,
+        start_date=dt.date(2016, 1, 1),
+        start_date_precision="Y",
+        end_date=dt.date(2016, 12, 1),
+        end_date_precision="M",
+        end_reason="toxicity",
+        intent="",
+        best_response="PR",
+    )
+    DiseaseEventFactory(
+        tumor=e,
+        event_type="distant_metastasis",
+        date=dt.date(2017, 5, 1),
+        date_precision="M",
+        metastatic_sites=["52", "51"],
+    )
+    DiseaseEventFactory(
+        tumor=e,
+        event_type="local_recurrence",
+        date=dt.date(2019, 1, 1),
+        date_precision="Y",
+        metastatic_sites=[],
+    )
     # Diagnosis known to the year only: its origin is July 1.
-    f = TumorFactory(patient=e.patient, date_of_diagnosis=dt.date(2018, 1, 1), date_of_diagnosis_precision="Y",
-                     primary_site="C34.1")
+    f = TumorFactory(
+        patient=e.patient,
+        date_of_diagnosis=dt.date(2018, 1, 1),
+        date_of_diagnosis_precision="Y",
+        primary_site="C34.1",
+    )
     ImagingStudyFactory(tumor=f, date=dt.date(2018, 3, 1), date_precision="M")
     DiseaseEventFactory(tumor=f, event_type="local_recurrence", date=dt.date(2020, 2, 2))
     tumors.update(e=e, f=f)
     return tumors
 
 
-def export(user, monkeypatch, *, copy: bool, linkable=True, identified=False, criteria=None) -> zipfile.ZipFile:
+def export(
+    user, monkeypatch, *, copy: bool, linkable=True, identified=False, criteria=None
+) -> zipfile.ZipFile:
     monkeypatch.setattr(copy_export, "copy_supported", lambda plan: copy and plan.file_format == "csv")
-    plan = services.export_plan_build(user=user, cohort=None, criteria_input=criteria or {}, cut_off=CUT_OFF,
-                                      file_format="csv", linkable=linkable, identified=identified)
+    plan = services.export_plan_build(
+        user=user,
+        cohort=None,
+        criteria_input=criteria or {},
+        cut_off=CUT_OFF,
+        file_format="csv",
+        linkable=linkable,
+        identified=identified,
+    )
     log = services.export_log_start(plan=plan)
     copies = []
     real_copy_into = copy_export.copy_into
-    monkeypatch.setattr(copy_export, "copy_into", lambda sql, target: copies.append(sql) or real_copy_into(sql, target))
+    monkeypatch.setattr(
+        copy_export, "copy_into", lambda sql, target: copies.append(sql) or real_copy_into(sql, target)
+    )
     archive = zipfile.ZipFile(io.BytesIO(b"".join(bundle.export_bundle_chunks(plan, log.pk))))
     assert len(copies) == (4 if copy else 0)  # one tumor-id range per long table, or none
     return archive
@@ -76,15 +140,19 @@ def key_translation(python_path: zipfile.ZipFile, copy_path: zipfile.ZipFile) ->
     python_keys = KEY.findall(python_path.read("tumors.csv"))
     copy_keys = KEY.findall(copy_path.read("tumors.csv"))
     assert len(python_keys) == len(copy_keys) > 0
-    translation = dict(zip(copy_keys, python_keys))
+    translation = dict(zip(copy_keys, python_keys, strict=False))
     assert len(set(translation.values())) == len(translation)  # one-to-one
     return translation
 
 
-@pytest.mark.parametrize("linkable, identified", [(True, False), (False, False), (True, True)],
-                         ids=["linkable", "unlinkable", "identified"])
+@pytest.mark.parametrize(
+    "linkable, identified",
+    [(True, False), (False, False), (True, True)],
+    ids=["linkable", "unlinkable", "identified"],
+)
 def test_copy_path_writes_the_same_csv_bytes_as_the_python_path(
-        epidemiologist, registry_admin, registry, monkeypatch, linkable, identified):
+    epidemiologist, registry_admin, registry, monkeypatch, linkable, identified
+):
     user = registry_admin if identified else epidemiologist
     python_path = export(user, monkeypatch, copy=False, linkable=linkable, identified=identified)
     copy_path = export(user, monkeypatch, copy=True, linkable=linkable, identified=identified)
@@ -99,7 +167,9 @@ def test_copy_path_writes_the_same_csv_bytes_as_the_python_path(
     assert copy_path.read("codebook.csv") == python_path.read("codebook.csv")
 
 
-def test_copy_path_exports_the_same_rows_of_a_cohort_as_the_python_path(epidemiologist, registry, monkeypatch):
+def test_copy_path_exports_the_same_rows_of_a_cohort_as_the_python_path(
+    epidemiologist, registry, monkeypatch
+):
     # Criteria become a subquery with bound parameters (a LIKE prefix among them) in the COPY text.
     criteria = {"topography_prefix": ["C48", "C22"], "treatment_category": ["alk_inhibitor"]}
     python_path = export(epidemiologist, monkeypatch, copy=False, criteria=criteria)
@@ -110,7 +180,8 @@ def test_copy_path_exports_the_same_rows_of_a_cohort_as_the_python_path(epidemio
 
 
 def test_copy_path_covers_the_partial_dates_labels_and_empty_values_it_claims_to(
-        epidemiologist, registry, monkeypatch):
+    epidemiologist, registry, monkeypatch
+):
     archive = export(epidemiologist, monkeypatch, copy=True)
     imaging = archive.read("imaging.csv").decode().splitlines()
     assert imaging[0].startswith("patient_key,tumor_key,day,purpose,purpose_label")
@@ -125,7 +196,9 @@ def test_copy_path_covers_the_partial_dates_labels_and_empty_values_it_claims_to
     assert ",toxicity,Toxicity," in treatments or "toxicity" in treatments
 
 
-def test_unlinkable_copy_export_stores_no_key_and_leaves_no_table_behind(epidemiologist, registry, monkeypatch):
+def test_unlinkable_copy_export_stores_no_key_and_leaves_no_table_behind(
+    epidemiologist, registry, monkeypatch
+):
     export(epidemiologist, monkeypatch, copy=True, linkable=False)
     assert not SurrogateKey.objects.exists()
     with connection.cursor() as cursor:

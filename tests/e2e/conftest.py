@@ -3,14 +3,21 @@
 Each test gets its own Chromium with a fresh profile (a second or so), so no cookie or cache crosses
 journeys and Playwright's event loop never outlives the test that started it.
 """
+
 import pytest
 from django.db import connections
 
 from tests.conftest import CHROMIUM
 
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 PASSWORD = "journey-Passw0rd"  # test-only password for the role users
 TIMEOUT_MS = 10_000  # a step that takes longer than this is a failure, not a slow page
@@ -35,9 +42,14 @@ def page(django_db_setup, live_server, tmp_path):  # database first, so it outli
 
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            user_data_dir=str(tmp_path / "chromium-profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-            headless=True, base_url=live_server.url, viewport={"width": 1280, "height": 900},
-            locale="en-US", timezone_id="UTC",
+            user_data_dir=str(tmp_path / "chromium-profile"),
+            executable_path=CHROMIUM,
+            args=CHROMIUM_ARGS,
+            headless=True,
+            base_url=live_server.url,
+            viewport={"width": 1280, "height": 900},
+            locale="en-US",
+            timezone_id="UTC",
         )
         context.set_default_timeout(TIMEOUT_MS)
         try:
@@ -56,4 +68,3 @@ def log_in(page, path: str, user) -> None:
     page.fill("#id_password", PASSWORD)
     page.click("input[type=submit]")
     page.wait_for_load_state()
-

@@ -1,4 +1,5 @@
 """Coordinator journey in a real browser: log in, read the worklist with names, mark an item scheduled."""
+
 import datetime as dt
 
 import pytest
@@ -13,10 +14,18 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def worklist(coordinator):
     today = dt.date.today()
-    patient_with_tumor(coordinator=coordinator, last_name="Longago", phone="+1 555 0101",
-                       resection=today - dt.timedelta(days=700))
-    patient_with_tumor(coordinator=coordinator, last_name="Recent", phone="+1 555 0102",
-                       resection=today - dt.timedelta(days=85))
+    patient_with_tumor(
+        coordinator=coordinator,
+        last_name="Longago",
+        phone="+1 555 0101",
+        resection=today - dt.timedelta(days=700),
+    )
+    patient_with_tumor(
+        coordinator=coordinator,
+        last_name="Recent",
+        phone="+1 555 0102",
+        resection=today - dt.timedelta(days=85),
+    )
     refresh_surveillance(as_of=today)
 
 
@@ -37,7 +46,9 @@ def test_a_coordinator_marks_an_overdue_item_scheduled_from_the_worklist(page, c
     page.click("input[value='Mark scheduled']")
 
     assert "Marked scheduled for" in page.locator("ul.messagelist").inner_text()
-    this_item = page.locator(".module", has=page.get_by_role("heading", name="This item", exact=True)).inner_text()
+    this_item = page.locator(
+        ".module", has=page.get_by_role("heading", name="This item", exact=True)
+    ).inner_text()
     assert "state Scheduled, scheduled for" in this_item
     page.screenshot(path="/tmp/e2e-coordinator-scheduled.png", full_page=True)
     page.goto("/outcomes/surveillance/worklist/")

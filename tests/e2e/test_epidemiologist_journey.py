@@ -1,4 +1,5 @@
 """Epidemiologist journey in a real browser: log in, read the released report, see its plot, open the API docs."""
+
 import pytest
 
 from outcomes.reports import services
@@ -17,7 +18,8 @@ def released_report():
 
 
 def test_an_epidemiologist_reads_released_figures_with_a_plot_and_opens_the_api_docs(
-        page, epidemiologist, released_report):
+    page, epidemiologist, released_report
+):
     log_in(page, "/accounts/login/", with_password(epidemiologist))
     assert page.url.endswith("/outcomes/reports/")  # where the login sends her
 

@@ -1,5 +1,6 @@
 """Three registrar pages in a real browser at 1280 px: the coordinator picked by typing part of a name, the
 molecular-tests table inside its box, the event created from the finding's own page."""
+
 import datetime as dt
 
 import pytest
@@ -46,7 +47,9 @@ def test_a_registrar_creates_the_event_from_the_finding_page(page, registrar):
     study = ImagingStudyFactory(date=dt.date(2020, 11, 1), result="regional_recurrence")
     findings_refresh(patient_ids=[study.tumor.patient_id], as_of=dt.date(2021, 1, 1))
     finding = Finding.objects.get(rule=Rule.IMAGING_EVENT_NOT_RECORDED)
-    log_in(page, f"/admin/login/?next=/admin/registry/imagingstudy/{study.pk}/change/", with_password(registrar))
+    log_in(
+        page, f"/admin/login/?next=/admin/registry/imagingstudy/{study.pk}/change/", with_password(registrar)
+    )
 
     page.click("#unrecorded-event-finding")  # the study's page leads to its finding
     page.click("#create-event-from-imaging")

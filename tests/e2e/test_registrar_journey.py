@@ -1,5 +1,6 @@
 """Registrar journey in a real browser: search by MRN, add the patient, enter the tumor, get the surgery date
 refused on its field with her typing kept, fix it, read the derived values and the history."""
+
 import pytest
 
 from registry.models import Patient

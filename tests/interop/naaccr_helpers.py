@@ -1,4 +1,5 @@
 """Helpers for the NAACCR XML tests: run an export, parse it, validate it against the 1.8 schema."""
+
 from __future__ import annotations
 
 import io
@@ -20,7 +21,9 @@ def naaccr_schema() -> xmlschema.XMLSchema:
 
 def export_bytes(*, identified: bool = True, user=None, chunk_size: int = 500) -> bytes:
     log = services.naaccr_export_start(user=user, identified=identified)
-    return b"".join(services.naaccr_export_chunks(log_id=log.pk, identified=identified, chunk_size=chunk_size))
+    return b"".join(
+        services.naaccr_export_chunks(log_id=log.pk, identified=identified, chunk_size=chunk_size)
+    )
 
 
 def items(element) -> dict[str, str]:
@@ -34,7 +37,9 @@ def parse(data: bytes) -> dict[str, dict]:
     for patient in root.findall("n:Patient", NS):
         patient_items = items(patient)
         patients[patient_items["patientIdNumber"]] = {
-            "items": patient_items, "tumors": [items(t) for t in patient.findall("n:Tumor", NS)]}
+            "items": patient_items,
+            "tumors": [items(t) for t in patient.findall("n:Tumor", NS)],
+        }
     return patients
 
 

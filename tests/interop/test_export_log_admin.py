@@ -1,4 +1,5 @@
 """The registry-file export log in the admin: admins read it, nobody adds, changes or deletes a row."""
+
 import pytest
 from django.test import Client
 from django.urls import reverse

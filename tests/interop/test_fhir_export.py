@@ -1,6 +1,7 @@
 """FHIR R4B export shaped after mCODE: every resource with its profile, codes and references; NDJSON lines
 that parse with the R4B models; names and MRN only when identified; withdrawn consent left out;
 registrars and admins only; every export logged and closed; a fixed number of queries."""
+
 import datetime as dt
 import hashlib
 import importlib
@@ -45,18 +46,39 @@ def export_lines(*, identified=True, user=None, chunk_size=500) -> list[dict]:
 def case():
     """A patient born in June 2012 (month known), diagnosed in 2020 (year known), R1 resection, ALK FISH
     positive, crizotinib ongoing, imaging NED then a local recurrence."""
-    patient = PatientFactory(date_of_birth=dt.date(2012, 6, 1), date_of_birth_precision=DatePrecision.MONTH,
-                             last_name="Rivera", first_name="Ana", medical_record_number="MRN0042")
-    tumor = TumorFactory(patient=patient, date_of_diagnosis=dt.date(2020, 1, 1),
-                         date_of_diagnosis_precision=DatePrecision.YEAR, primary_site="C34.1", size_mm=62)
+    patient = PatientFactory(
+        date_of_birth=dt.date(2012, 6, 1),
+        date_of_birth_precision=DatePrecision.MONTH,
+        last_name="Rivera",
+        first_name="Ana",
+        medical_record_number="MRN0042",
+    )
+    tumor = TumorFactory(
+        patient=patient,
+        date_of_diagnosis=dt.date(2020, 1, 1),
+        date_of_diagnosis_precision=DatePrecision.YEAR,
+        primary_site="C34.1",
+        size_mm=62,
+    )
     surgery = SurgeryFactory(tumor=tumor, date=dt.date(2020, 3, 20), margin=Margin.R1)
-    test = MolecularTestFactory(tumor=tumor, method=v.TestMethod.FISH, nuclei_counted=100, nuclei_rearranged=40)
+    test = MolecularTestFactory(
+        tumor=tumor, method=v.TestMethod.FISH, nuclei_counted=100, nuclei_rearranged=40
+    )
     MolecularTestFactory(tumor=tumor, gene="ROS1", result="negative")
     treatment = TreatmentFactory(tumor=tumor, agent="crizotinib", start_date=dt.date(2020, 4, 1))
     ned = ImagingStudyFactory(tumor=tumor, date=dt.date(2020, 6, 20), result=ImagingResult.NED)
-    recurrence = ImagingStudyFactory(tumor=tumor, date=dt.date(2021, 1, 10), result=ImagingResult.LOCAL_RECURRENCE)
-    return {"patient": patient, "tumor": tumor, "surgery": surgery, "test": test, "treatment": treatment,
-            "ned": ned, "recurrence": recurrence}
+    recurrence = ImagingStudyFactory(
+        tumor=tumor, date=dt.date(2021, 1, 10), result=ImagingResult.LOCAL_RECURRENCE
+    )
+    return {
+        "patient": patient,
+        "tumor": tumor,
+        "surgery": surgery,
+        "test": test,
+        "treatment": treatment,
+        "ned": ned,
+        "recurrence": recurrence,
+    }
 
 
 def exported_patient(patient):
@@ -68,8 +90,10 @@ def bundle_resources(patient, *, identified=True) -> dict[str, dict]:
     """One patient's Bundle as {"Type/id": resource JSON}."""
     bundle = fhir.patient_bundle(exported_patient(patient), identified=identified)
     assert bundle.type == "collection"
-    return {f"{e.resource.get_resource_type()}/{e.resource.id}": json.loads(e.resource.model_dump_json())
-            for e in bundle.entry}
+    return {
+        f"{e.resource.get_resource_type()}/{e.resource.id}": json.loads(e.resource.model_dump_json())
+        for e in bundle.entry
+    }
 
 
 def codes(concept) -> set[tuple[str, str]]:
@@ -90,8 +114,11 @@ def test_the_patient_carries_registry_number_name_mrn_gender_and_partial_birth_d
 
 
 def test_a_dead_patient_has_a_deceased_date_time_with_its_precision(db):
-    patient = PatientFactory(vital_status=VitalStatus.DEAD, date_of_death=dt.date(2022, 5, 1),
-                             date_of_death_precision=DatePrecision.MONTH)
+    patient = PatientFactory(
+        vital_status=VitalStatus.DEAD,
+        date_of_death=dt.date(2022, 5, 1),
+        date_of_death_precision=DatePrecision.MONTH,
+    )
     resource = bundle_resources(patient)[f"Patient/imt-p-{patient.registry_number}"]
     assert resource["deceasedDateTime"] == "2022-05"
 
@@ -113,8 +140,12 @@ def test_the_tumor_size_is_its_longest_dimension_in_mm(case):
     assert codes(size["code"]) == {("http://loinc.org", "21889-1")}
     [component] = size["component"]
     assert codes(component["code"]) == {("http://loinc.org", "33728-7")}
-    assert component["valueQuantity"] == {"value": 62, "unit": "mm", "system": "http://unitsofmeasure.org",
-                                          "code": "mm"}
+    assert component["valueQuantity"] == {
+        "value": 62,
+        "unit": "mm",
+        "system": "http://unitsofmeasure.org",
+        "code": "mm",
+    }
     assert size["focus"] == [{"reference": f"Condition/imt-t-{tumor.pk}"}]
 
 
@@ -134,7 +165,9 @@ def test_the_r1_resection_is_a_completed_surgical_procedure_for_the_condition(ca
 
 def test_the_positive_alk_fish_is_a_genomic_variant_naming_alk_by_hgnc_and_negatives_are_left_out(case):
     resources = bundle_resources(case["patient"])
-    variants = [r for r in resources.values() if r.get("meta", {}).get("profile") == [MCODE + "mcode-genomic-variant"]]
+    variants = [
+        r for r in resources.values() if r.get("meta", {}).get("profile") == [MCODE + "mcode-genomic-variant"]
+    ]
     [variant] = variants
     assert variant["id"] == f"imt-m-{case['test'].pk}"
     assert codes(variant["code"]) == {("http://loinc.org", "69548-6")}
@@ -199,7 +232,8 @@ def test_withdrawn_consent_is_left_out(case):
     withdrawn = TumorFactory(patient=PatientFactory(consent_status=ConsentStatus.WITHDRAWN)).patient
     lines = export_lines()
     mentioned = {line.get("subject", {}).get("reference") for line in lines} | {
-        f"Patient/{line['id']}" for line in lines if line["resourceType"] == "Patient"}
+        f"Patient/{line['id']}" for line in lines if line["resourceType"] == "Patient"
+    }
     assert f"Patient/imt-p-{withdrawn.registry_number}" not in mentioned
     assert f"Patient/imt-p-{case['patient'].registry_number}" in mentioned
 
@@ -216,7 +250,11 @@ def test_registrars_and_admins_download_an_ndjson_attachment_that_is_logged(role
     log = InteropExportLog.objects.get()
     assert str(log.pk) == response["X-Export-Log-Id"]
     assert (log.user, log.file_format, log.identified, log.status) == (
-        user, "fhir-bundle", False, InteropExportLog.Status.COMPLETED)
+        user,
+        "fhir-bundle",
+        False,
+        InteropExportLog.Status.COMPLETED,
+    )
     assert (log.patient_count, log.tumor_count) == (1, 1)
     assert log.sha256 == hashlib.sha256(body).hexdigest()
     assert log.finished_at is not None
@@ -284,7 +322,11 @@ def test_the_command_writes_de_identified_ndjson_and_logs_it(tmp_path, registrar
     assert b"Rivera" not in body
     log = InteropExportLog.objects.get()
     assert (log.user, log.identified, log.file_format, log.status) == (
-        registrar, False, "fhir-bundle", InteropExportLog.Status.COMPLETED)
+        registrar,
+        False,
+        "fhir-bundle",
+        InteropExportLog.Status.COMPLETED,
+    )
     assert log.sha256 == hashlib.sha256(body).hexdigest()
 
 

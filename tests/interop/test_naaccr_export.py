@@ -1,5 +1,6 @@
 """NAACCR XML export: the file validates against the 1.8 schema and carries each tumor's codes as the
 registrar recorded them (partial dates, size codes, margins, first recurrence, gene status)."""
+
 import datetime as dt
 import re
 import xml.etree.ElementTree as ET
@@ -36,9 +37,11 @@ def tumor_codes(tumor) -> dict[str, str]:
 def varied_registry(db):
     """A handful of the cases the file must carry, one tumor each."""
     cases = {}
-    partial = TumorFactory(date_of_diagnosis=dt.date(2020, 3, 1), date_of_diagnosis_precision=DatePrecision.MONTH,
-                           patient=PatientFactory(date_of_birth=dt.date(2012, 1, 1),
-                                                  date_of_birth_precision=DatePrecision.YEAR))
+    partial = TumorFactory(
+        date_of_diagnosis=dt.date(2020, 3, 1),
+        date_of_diagnosis_precision=DatePrecision.MONTH,
+        patient=PatientFactory(date_of_birth=dt.date(2012, 1, 1), date_of_birth_precision=DatePrecision.YEAR),
+    )
     cases["partial"] = partial
     cases["size_code"] = TumorFactory(size_mm=None, size_code=992)
     r1 = TumorFactory()
@@ -52,20 +55,35 @@ def varied_registry(db):
     cases["biopsy"] = biopsy
     local = TumorFactory()
     SurgeryFactory(tumor=local, date=dt.date(2020, 3, 20))
-    DiseaseEventFactory(tumor=local, event_type="local_recurrence", date=dt.date(2021, 5, 1),
-                        date_precision=DatePrecision.MONTH)
+    DiseaseEventFactory(
+        tumor=local,
+        event_type="local_recurrence",
+        date=dt.date(2021, 5, 1),
+        date_precision=DatePrecision.MONTH,
+    )
     cases["local"] = local
     lung = TumorFactory()
     SurgeryFactory(tumor=lung)
-    DiseaseEventFactory(tumor=lung, event_type="distant_metastasis", date=dt.date(2021, 2, 3), metastatic_sites=["52"])
+    DiseaseEventFactory(
+        tumor=lung, event_type="distant_metastasis", date=dt.date(2021, 2, 3), metastatic_sites=["52"]
+    )
     cases["lung"] = lung
     multiple = TumorFactory()
     SurgeryFactory(tumor=multiple)
-    DiseaseEventFactory(tumor=multiple, event_type="distant_metastasis", date=dt.date(2021, 2, 3),
-                        metastatic_sites=["52", "54"])
+    DiseaseEventFactory(
+        tumor=multiple,
+        event_type="distant_metastasis",
+        date=dt.date(2021, 2, 3),
+        metastatic_sites=["52", "54"],
+    )
     cases["multiple"] = multiple
-    fusion = TumorFactory(patient=PatientFactory(vital_status=VitalStatus.DEAD, date_of_death=dt.date(2023, 6, 2),
-                                                 date_of_last_contact=dt.date(2023, 1, 15)))
+    fusion = TumorFactory(
+        patient=PatientFactory(
+            vital_status=VitalStatus.DEAD,
+            date_of_death=dt.date(2023, 6, 2),
+            date_of_last_contact=dt.date(2023, 1, 15),
+        )
+    )
     MolecularTestFactory(tumor=fusion, gene="ALK", method="rna_ngs", fusion_partner="TPM3")
     cases["fusion"] = fusion
     return cases
@@ -117,25 +135,34 @@ def test_a_descriptive_size_code_is_exported_as_is(varied_registry):
     assert tumor_codes(varied_registry["size_code"])["tumorSizeSummary"] == "992"
 
 
-@pytest.mark.parametrize("case, margin, recurrence", [
-    ("r1", "2", "00"),        # R1 definitive resection, disease-free since
-    ("r2", "3", "70"),        # R2 only: never disease-free
-    ("biopsy", "8", "70"),    # no resection
-])
-def test_margin_and_disease_free_status_follow_the_definitive_resection(varied_registry, case, margin, recurrence):
+@pytest.mark.parametrize(
+    "case, margin, recurrence",
+    [
+        ("r1", "2", "00"),  # R1 definitive resection, disease-free since
+        ("r2", "3", "70"),  # R2 only: never disease-free
+        ("biopsy", "8", "70"),  # no resection
+    ],
+)
+def test_margin_and_disease_free_status_follow_the_definitive_resection(
+    varied_registry, case, margin, recurrence
+):
     codes = tumor_codes(varied_registry[case])
     assert codes["rxSummSurgicalMargins"] == margin
     assert codes["recurrenceType1st"] == recurrence
     assert "recurrenceDate1st" not in codes
 
 
-@pytest.mark.parametrize("case, recurrence_type, recurrence_date", [
-    ("local", "10", "202105"),
-    ("lung", "52", "20210203"),
-    ("multiple", "62", "20210203"),
-])
+@pytest.mark.parametrize(
+    "case, recurrence_type, recurrence_date",
+    [
+        ("local", "10", "202105"),
+        ("lung", "52", "20210203"),
+        ("multiple", "62", "20210203"),
+    ],
+)
 def test_the_first_recurrence_after_the_definitive_resection_is_typed_and_dated(
-        varied_registry, case, recurrence_type, recurrence_date):
+    varied_registry, case, recurrence_type, recurrence_date
+):
     codes = tumor_codes(varied_registry[case])
     assert codes["rxSummSurgicalMargins"] == "0"
     assert codes["recurrenceType1st"] == recurrence_type
@@ -218,6 +245,8 @@ def test_the_user_dictionary_describes_every_registry_item():
     path = settings.BASE_DIR / "fixtures" / "naaccr" / "imt-user-dictionary.xml"
     root = ET.parse(path).getroot()
     assert root.get("dictionaryUri") == naaccr.USER_DICTIONARY_URI
-    defined = {d.get("naaccrId"): int(d.get("naaccrNum")) for d in root.iter("{http://naaccr.org/naaccrxml}ItemDef")}
+    defined = {
+        d.get("naaccrId"): int(d.get("naaccrNum")) for d in root.iter("{http://naaccr.org/naaccrxml}ItemDef")
+    }
     assert defined == naaccr.USER_ITEMS
     assert all(re.fullmatch(r"[a-z][a-zA-Z0-9]+", naaccr_id) for naaccr_id in defined)

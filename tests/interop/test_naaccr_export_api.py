@@ -1,5 +1,6 @@
 """NAACCR XML export over the API and the command line: registrars and admins only, streamed as an
 attachment, every export logged and closed, and a fixed number of queries whatever the registry's size."""
+
 import hashlib
 
 import pytest

@@ -1,4 +1,5 @@
 """Analysis rows: origin, time and status for each endpoint of hand-built patients."""
+
 import datetime as dt
 
 import pytest
@@ -8,7 +9,11 @@ from django.test.utils import CaptureQueriesContext
 from outcomes.analysis import CENSORED, COMPETING, EVENT, analysis_rows
 from registry.vocabularies import ConsentStatus, DatePrecision, VitalStatus
 from tests.factories import (
-    DiseaseEventFactory, ImagingStudyFactory, PatientFactory, SurgeryFactory, TumorFactory,
+    DiseaseEventFactory,
+    ImagingStudyFactory,
+    PatientFactory,
+    SurgeryFactory,
+    TumorFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +35,10 @@ def test_recurrence_after_r1_resection_counts_from_the_definitive_resection():
     row = _row(tumor)
     assert row.definitive_resection_date == dt.date(2020, 4, 1)
     assert row.definitive_margin == "R1" and row.first_resection_margin == "R2"
-    assert (row.recurrence_time, row.recurrence_status) == ((dt.date(2021, 4, 1) - dt.date(2020, 4, 1)).days, EVENT)
+    assert (row.recurrence_time, row.recurrence_status) == (
+        (dt.date(2021, 4, 1) - dt.date(2020, 4, 1)).days,
+        EVENT,
+    )
     assert row.local_recurrence_status == EVENT
     # Metastasis counts from diagnosis; a local recurrence is neither its event nor its competing event.
     assert row.metastasis_status == CENSORED
@@ -39,8 +47,12 @@ def test_recurrence_after_r1_resection_counts_from_the_definitive_resection():
 
 
 def test_death_without_recurrence_is_a_competing_event():
-    patient = PatientFactory(vital_status=VitalStatus.DEAD, date_of_death=dt.date(2022, 2, 1),
-                             date_of_last_contact=dt.date(2022, 2, 1), cause_of_death="other")
+    patient = PatientFactory(
+        vital_status=VitalStatus.DEAD,
+        date_of_death=dt.date(2022, 2, 1),
+        date_of_last_contact=dt.date(2022, 2, 1),
+        cause_of_death="other",
+    )
     tumor = TumorFactory(patient=patient, date_of_diagnosis=dt.date(2020, 3, 10))
     SurgeryFactory(tumor=tumor, date=dt.date(2020, 3, 20), margin="R0")
     ImagingStudyFactory(tumor=tumor, date=dt.date(2021, 3, 1), result="ned")
@@ -61,10 +73,15 @@ def test_censoring_is_at_the_last_disease_assessment_not_the_last_contact():
 
     row = _row(tumor)
     assert row.last_disease_assessment == dt.date(2022, 9, 1)
-    assert (row.recurrence_time, row.recurrence_status) == ((dt.date(2022, 9, 1) - dt.date(2020, 3, 20)).days, CENSORED)
+    assert (row.recurrence_time, row.recurrence_status) == (
+        (dt.date(2022, 9, 1) - dt.date(2020, 3, 20)).days,
+        CENSORED,
+    )
     assert row.last_contact == dt.date(2024, 6, 1)
     assert (row.overall_survival_time, row.overall_survival_status) == (
-        (dt.date(2024, 6, 1) - dt.date(2020, 3, 10)).days, CENSORED)
+        (dt.date(2024, 6, 1) - dt.date(2020, 3, 10)).days,
+        CENSORED,
+    )
 
 
 def test_partial_dates_are_imputed_mid_month_and_mid_year_never_before_diagnosis():

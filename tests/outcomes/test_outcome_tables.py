@@ -1,4 +1,5 @@
 """Every endpoint by every stratum: tables whose levels add up and whose figures come from the estimators."""
+
 import datetime as dt
 
 import pytest
@@ -15,10 +16,14 @@ CUT_OFF = dt.date(2024, 12, 31)
 @pytest.fixture
 def small_registry():
     for index in range(12):
-        tumor = TumorFactory(primary_site="C48.1" if index % 2 else "C34.1",
-                             date_of_diagnosis=dt.date(2019, 1 + index % 12, 5))
-        SurgeryFactory(tumor=tumor, date=tumor.date_of_diagnosis + dt.timedelta(days=10),
-                       margin="R1" if index % 3 == 0 else "R0")
+        tumor = TumorFactory(
+            primary_site="C48.1" if index % 2 else "C34.1", date_of_diagnosis=dt.date(2019, 1 + index % 12, 5)
+        )
+        SurgeryFactory(
+            tumor=tumor,
+            date=tumor.date_of_diagnosis + dt.timedelta(days=10),
+            margin="R1" if index % 3 == 0 else "R0",
+        )
         ImagingStudyFactory(tumor=tumor, date=dt.date(2023, 1, 1), result="ned")
         if index % 3 == 0:
             DiseaseEventFactory(tumor=tumor, date=dt.date(2020, 6, 1 + index), event_type="local_recurrence")
@@ -80,9 +85,12 @@ def test_stored_curves_agree_with_the_estimators_at_every_grid_point(small_regis
                 assert curve["aj"][index] == pytest.approx(aj.estimate_at(t))
                 low, high = aj.interval_at(t)
                 assert (curve["aj_lower"][index], curve["aj_upper"][index]) == (
-                    pytest.approx(low) if low is not None else None, pytest.approx(high) if high is not None else None)
+                    pytest.approx(low) if low is not None else None,
+                    pytest.approx(high) if high is not None else None,
+                )
             else:
                 assert curve["km"][index] == pytest.approx(km.survival_at(t))
                 assert (curve["km_lower"][index], curve["km_upper"][index]) == tuple(
-                    pytest.approx(v) if v is not None else None for v in km.interval_at(t))
+                    pytest.approx(v) if v is not None else None for v in km.interval_at(t)
+                )
             assert curve["n_risk"][index] == int((time >= t).sum())

@@ -1,5 +1,6 @@
 """Turn an admin add/change page into the POST data a browser would send, so tests change only what a
 user would type."""
+
 import datetime as dt
 
 from django import forms

@@ -1,5 +1,6 @@
 """The patient page's coordinator box searches active coordinators for registrars and registry admins,
 without giving them the user list."""
+
 import pytest
 from django.db import connection
 from django.test import Client
@@ -84,7 +85,9 @@ def test_the_patient_page_offers_the_coordinator_as_a_search_box(registrar):
     patient.coordinator = coordinator
     patient.save()
 
-    page = _client(registrar).get(reverse("admin:registry_patient_change", args=[patient.pk])).content.decode()
+    page = (
+        _client(registrar).get(reverse("admin:registry_patient_change", args=[patient.pk])).content.decode()
+    )
 
     assert f'data-ajax--url="{URL}"' in page
     assert "jdoe (Jane Doe)" in page  # the current choice is shown by its label, without a search
@@ -92,8 +95,12 @@ def test_the_patient_page_offers_the_coordinator_as_a_search_box(registrar):
 
 def test_the_bulk_assignment_page_offers_the_search_box_too(registrar):
     patient = TumorFactory().patient
-    response = _client(registrar).post(reverse("admin:registry_patient_changelist"), {
-        "action": "assign_coordinator", "_selected_action": [patient.pk],
-    })
+    response = _client(registrar).post(
+        reverse("admin:registry_patient_changelist"),
+        {
+            "action": "assign_coordinator",
+            "_selected_action": [patient.pk],
+        },
+    )
     page = response.content.decode()
     assert f'data-ajax--url="{URL}"' in page and "admin/js/autocomplete.js" in page

@@ -1,4 +1,5 @@
 """Every role against every admin page of the record and the findings report (DESIGN section 10)."""
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -32,8 +33,11 @@ ROLES = ("registrar", "coordinator", "epidemiologist", "admin")
 def record():
     tumor = TumorFactory(size_mm=350)
     findings_refresh(patient_ids=[tumor.patient_id])
-    return {"registry_patient": tumor.patient_id, "registry_tumor": tumor.pk,
-            "quality_finding": Finding.objects.first().pk}
+    return {
+        "registry_patient": tumor.patient_id,
+        "registry_tumor": tumor.pk,
+        "quality_finding": Finding.objects.first().pk,
+    }
 
 
 @pytest.mark.parametrize("page", list(EXPECTED), ids=["-".join(p) for p in EXPECTED])
@@ -53,7 +57,10 @@ def test_an_epidemiologist_with_staff_access_still_sees_no_patient_page(epidemio
     client = Client()
     client.force_login(epidemiologist)
     assert client.get(reverse("admin:registry_patient_changelist")).status_code == 403
-    assert client.get(reverse("admin:registry_patient_change", args=[record["registry_patient"]])).status_code == 403
+    assert (
+        client.get(reverse("admin:registry_patient_change", args=[record["registry_patient"]])).status_code
+        == 403
+    )
     assert "Patient" not in client.get(reverse("admin:index")).content.decode()
 
 
@@ -64,8 +71,14 @@ def test_a_coordinator_changes_contact_details_but_not_the_identity(coordinator,
     client.force_login(coordinator)
     url = reverse("admin:registry_patient_change", args=[record["registry_patient"]])
     data = form_data(client.get(url))
-    data.update({"phone": "555-0100", "follow_up_status": "transferred", "last_name": "Changed",
-                 "date_of_birth": "2001-01-01"})
+    data.update(
+        {
+            "phone": "555-0100",
+            "follow_up_status": "transferred",
+            "last_name": "Changed",
+            "date_of_birth": "2001-01-01",
+        }
+    )
     response = client.post(url, data)
     assert response.status_code == 302
     patient = Patient.objects.get(pk=record["registry_patient"])
@@ -80,7 +93,9 @@ def test_a_coordinator_cannot_change_a_tumor(coordinator, record):
     assert client.post(url, {"size_mm": "10"}).status_code == 403
 
 
-def test_assigning_a_coordinator_to_many_patients_writes_history(registrar, django_capture_on_commit_callbacks):
+def test_assigning_a_coordinator_to_many_patients_writes_history(
+    registrar, django_capture_on_commit_callbacks
+):
     from registry.roles import COORDINATOR
 
     new_coordinator = UserFactory(username="newcoord", role=COORDINATOR)
@@ -88,10 +103,15 @@ def test_assigning_a_coordinator_to_many_patients_writes_history(registrar, djan
     client = Client()
     client.force_login(registrar)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("admin:registry_patient_changelist"), {
-            "action": "assign_coordinator", "_selected_action": [p.pk for p in patients],
-            "coordinator": new_coordinator.pk, "apply": "1",
-        })
+        response = client.post(
+            reverse("admin:registry_patient_changelist"),
+            {
+                "action": "assign_coordinator",
+                "_selected_action": [p.pk for p in patients],
+                "coordinator": new_coordinator.pk,
+                "apply": "1",
+            },
+        )
     assert response.status_code == 302
     for patient in patients:
         patient.refresh_from_db()

@@ -1,4 +1,5 @@
 """API conventions: tokens, the one error format, and a schema that validates."""
+
 import pytest
 from django.core.management import call_command
 from rest_framework.authtoken.models import Token
@@ -48,12 +49,16 @@ def test_a_missing_field_is_named_in_the_error(db):
     assert [e["field"] for e in body["errors"]] == ["password"]
 
 
-@pytest.mark.parametrize("request_for, status", [
-    (lambda users: (APIClient(), "get", "/api/patients/"), 401),
-    (lambda users: (client_for(users["epidemiologist"]), "get", "/api/patients/"), 403),
-    (lambda users: (client_for(users["registrar"]), "get", "/api/patients/999999/"), 404),
-    (lambda users: (client_for(users["registrar"]), "post", "/api/patients/"), 405),
-], ids=["401", "403", "404", "405"])
+@pytest.mark.parametrize(
+    "request_for, status",
+    [
+        (lambda users: (APIClient(), "get", "/api/patients/"), 401),
+        (lambda users: (client_for(users["epidemiologist"]), "get", "/api/patients/"), 403),
+        (lambda users: (client_for(users["registrar"]), "get", "/api/patients/999999/"), 404),
+        (lambda users: (client_for(users["registrar"]), "post", "/api/patients/"), 405),
+    ],
+    ids=["401", "403", "404", "405"],
+)
 def test_every_error_has_the_same_shape(role_users, request_for, status):
     client, method, url = request_for(role_users)
     response = getattr(client, method)(url)

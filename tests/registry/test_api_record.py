@@ -1,4 +1,5 @@
 """The registrars' read API of the record: who may read it, what a tumor carries, and the filters."""
+
 import datetime as dt
 
 import pytest
@@ -23,12 +24,21 @@ EXPECTED = {"registrar": 200, "admin": 200, "coordinator": 403, "epidemiologist"
 
 @pytest.fixture
 def mesenteric_case():
-    tumor = TumorFactory(patient=PatientFactory(last_name="Doe", date_of_birth=dt.date(2013, 2, 1)),
-                         primary_site="C48.1", size_mm=62, date_of_diagnosis=dt.date(2020, 3, 10))
+    tumor = TumorFactory(
+        patient=PatientFactory(last_name="Doe", date_of_birth=dt.date(2013, 2, 1)),
+        primary_site="C48.1",
+        size_mm=62,
+        date_of_diagnosis=dt.date(2020, 3, 10),
+    )
     PresentationFactory(tumor=tumor, detection="symptoms", abdominal_pain=True, fever=True, crp_mg_l=85)
     SurgeryFactory(tumor=tumor, date=dt.date(2020, 3, 24), extent="incomplete", margin="R1")
-    MolecularTestFactory(tumor=tumor, method="fish", specimen_date=dt.date(2020, 3, 24), nuclei_counted=100,
-                         nuclei_rearranged=38)
+    MolecularTestFactory(
+        tumor=tumor,
+        method="fish",
+        specimen_date=dt.date(2020, 3, 24),
+        nuclei_counted=100,
+        nuclei_rearranged=38,
+    )
     findings_refresh(patient_ids=[tumor.patient_id])
     return tumor
 
@@ -36,13 +46,19 @@ def mesenteric_case():
 def _endpoints(tumor):
     finding_id = tumor.patient.findings.first().pk
     return [
-        "/api/patients/", f"/api/patients/{tumor.patient_id}/", "/api/tumors/", f"/api/tumors/{tumor.pk}/",
-        "/api/findings/", f"/api/findings/{finding_id}/",
+        "/api/patients/",
+        f"/api/patients/{tumor.patient_id}/",
+        "/api/tumors/",
+        f"/api/tumors/{tumor.pk}/",
+        "/api/findings/",
+        f"/api/findings/{finding_id}/",
     ]
 
 
 @pytest.mark.parametrize("role", [*ROLES, None], ids=[*ROLES, "anonymous"])
-def test_each_role_gets_the_status_its_role_allows_on_every_record_endpoint(role, role_users, mesenteric_case):
+def test_each_role_gets_the_status_its_role_allows_on_every_record_endpoint(
+    role, role_users, mesenteric_case
+):
     client = client_for(role_users[role]) if role else APIClient()
     for url in _endpoints(mesenteric_case):
         response = client.get(url)
@@ -70,12 +86,21 @@ def test_patients_come_with_identifiers_for_registrars(registrar, mesenteric_cas
     assert body["results"][0]["medical_record_number"] == mesenteric_case.patient.medical_record_number
 
 
-@pytest.mark.parametrize("query, expected", [
-    ("site_group=abdomen_pelvis", 1), ("site_group=lung_thorax", 0), ("alk_status=positive", 1),
-    ("alk_status=negative", 0), ("margin=R1", 1), ("margin=R0", 0), ("institution=INST001", 1),
-    ("institution=NONE", 0), ("diagnosed_from=2020-01-01&diagnosed_to=2020-12-31", 1),
-    ("diagnosed_from=2021-01-01", 0),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("site_group=abdomen_pelvis", 1),
+        ("site_group=lung_thorax", 0),
+        ("alk_status=positive", 1),
+        ("alk_status=negative", 0),
+        ("margin=R1", 1),
+        ("margin=R0", 0),
+        ("institution=INST001", 1),
+        ("institution=NONE", 0),
+        ("diagnosed_from=2020-01-01&diagnosed_to=2020-12-31", 1),
+        ("diagnosed_from=2021-01-01", 0),
+    ],
+)
 def test_tumor_list_filters(registrar, mesenteric_case, query, expected):
     body = client_for(registrar).get(f"/api/tumors/?{query}").json()
     assert body["count"] == expected

@@ -1,4 +1,5 @@
 """The registry admin proves last night's backup restores: dump, restore to scratch, same row counts."""
+
 import pytest
 from django.core.management import call_command
 

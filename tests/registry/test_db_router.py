@@ -1,4 +1,5 @@
 """Outcome jobs and exports read the record from the replica when one is configured; writes never do."""
+
 from django.conf import settings
 
 from outcomes.cohorts.models import ExportLog

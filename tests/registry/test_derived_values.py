@@ -1,4 +1,5 @@
 """Derived values: site group, gene status, FISH, definitive resection, follow-up dates, imputed dates."""
+
 import datetime as dt
 
 import pytest
@@ -9,16 +10,36 @@ from registry.dates import PartialDate, impute
 from registry.derived import SurgeryFacts, TestOutcome
 from registry.vocabularies import DatePrecision, FusionStatus, GeneStatus
 from tests.factories import (
-    DiseaseEventFactory, ImagingStudyFactory, MolecularTestFactory, PatientFactory, SurgeryFactory, TumorFactory,
+    DiseaseEventFactory,
+    ImagingStudyFactory,
+    MolecularTestFactory,
+    PatientFactory,
+    SurgeryFactory,
+    TumorFactory,
 )
 
 
-@pytest.mark.parametrize("code, group", [
-    ("C48.1", "abdomen_pelvis"), ("C34.1", "lung_thorax"), ("C41.0", "head_neck"), ("C41.2", "trunk_extremities"),
-    ("C44.3", "head_neck"), ("C44.5", "trunk_extremities"), ("C49.0", "head_neck"), ("C49.4", "abdomen_pelvis"),
-    ("C67.9", "genitourinary"), ("C42.2", "abdomen_pelvis"), ("C42.0", "other"), ("C71.9", "other"),
-    ("C76.1", "lung_thorax"), ("C76.4", "trunk_extremities"), ("C73.9", "head_neck"), ("C50.9", "trunk_extremities"),
-])
+@pytest.mark.parametrize(
+    "code, group",
+    [
+        ("C48.1", "abdomen_pelvis"),
+        ("C34.1", "lung_thorax"),
+        ("C41.0", "head_neck"),
+        ("C41.2", "trunk_extremities"),
+        ("C44.3", "head_neck"),
+        ("C44.5", "trunk_extremities"),
+        ("C49.0", "head_neck"),
+        ("C49.4", "abdomen_pelvis"),
+        ("C67.9", "genitourinary"),
+        ("C42.2", "abdomen_pelvis"),
+        ("C42.0", "other"),
+        ("C71.9", "other"),
+        ("C76.1", "lung_thorax"),
+        ("C76.4", "trunk_extremities"),
+        ("C73.9", "head_neck"),
+        ("C50.9", "trunk_extremities"),
+    ],
+)
 def test_site_group_follows_the_design_table(code, group):
     assert site_group_for(code) == group
 
@@ -40,7 +61,10 @@ def test_ros1_ihc_positive_alone_is_screen_positive_until_confirmed():
 
 
 def test_pan_trk_screen_covers_every_ntrk_gene():
-    assert derived.gene_status(outcomes(("NTRK3", "pan_trk_ihc", "positive")), "NTRK") == GeneStatus.SCREEN_POSITIVE
+    assert (
+        derived.gene_status(outcomes(("NTRK3", "pan_trk_ihc", "positive")), "NTRK")
+        == GeneStatus.SCREEN_POSITIVE
+    )
     assert derived.gene_status(outcomes(("NTRK3", "rna_ngs", "positive")), "NTRK") == GeneStatus.POSITIVE
 
 
@@ -48,20 +72,36 @@ def test_equivocal_only_failed_only_and_untested():
     assert derived.gene_status(outcomes(("ALK", "fish", "equivocal")), "ALK") == GeneStatus.EQUIVOCAL
     assert derived.gene_status(outcomes(("ALK", "fish", "failed")), "ALK") == GeneStatus.UNKNOWN
     assert derived.gene_status([], "ALK") == GeneStatus.UNKNOWN
-    assert derived.gene_status(outcomes(("ALK", "fish", "equivocal"), ("ALK", "ihc", "negative")), "ALK") == GeneStatus.NEGATIVE
+    assert (
+        derived.gene_status(outcomes(("ALK", "fish", "equivocal"), ("ALK", "ihc", "negative")), "ALK")
+        == GeneStatus.NEGATIVE
+    )
 
 
 def test_any_kinase_fusion():
-    assert derived.fusion_status(outcomes(("ALK", "ihc", "negative"), ("NTRK3", "rna_ngs", "positive"))) == FusionStatus.YES
+    assert (
+        derived.fusion_status(outcomes(("ALK", "ihc", "negative"), ("NTRK3", "rna_ngs", "positive")))
+        == FusionStatus.YES
+    )
     assert derived.fusion_status(outcomes(("ALK", "ihc", "negative"))) == FusionStatus.NO
-    assert derived.fusion_status(outcomes(("ALK", "ihc", "negative"), ("ROS1", "ihc", "positive"))) == FusionStatus.UNKNOWN
+    assert (
+        derived.fusion_status(outcomes(("ALK", "ihc", "negative"), ("ROS1", "ihc", "positive")))
+        == FusionStatus.UNKNOWN
+    )
     assert derived.fusion_status([]) == FusionStatus.UNKNOWN
 
 
-@pytest.mark.parametrize("counted, rearranged, result, recount", [
-    (100, 38, "positive", False), (50, 5, "negative", True), (50, 7, "negative", True), (100, 12, "negative", False),
-    (40, 20, None, True), (200, 10, "negative", False),
-])
+@pytest.mark.parametrize(
+    "counted, rearranged, result, recount",
+    [
+        (100, 38, "positive", False),
+        (50, 5, "negative", True),
+        (50, 7, "negative", True),
+        (100, 12, "negative", False),
+        (40, 20, None, True),
+        (200, 10, "negative", False),
+    ],
+)
 def test_fish_threshold_and_recount(counted, rearranged, result, recount):
     assert derived.fish_interpretation(counted, rearranged) == result
     assert derived.fish_needs_more_nuclei(counted, rearranged) is recount
@@ -91,8 +131,9 @@ def test_imputed_partial_dates():
 def test_derived_columns_follow_the_record():
     patient = PatientFactory(date_of_last_contact=dt.date(2021, 1, 1))
     tumor = TumorFactory(patient=patient)
-    MolecularTestFactory(tumor=tumor, gene="ALK", method="fish", result="positive",
-                         nuclei_counted=100, nuclei_rearranged=40)
+    MolecularTestFactory(
+        tumor=tumor, gene="ALK", method="fish", result="positive", nuclei_counted=100, nuclei_rearranged=40
+    )
     resection = SurgeryFactory(tumor=tumor, margin="R1")
     ImagingStudyFactory(tumor=tumor, date=dt.date(2021, 6, 1), result="ned")
     DiseaseEventFactory(tumor=tumor, date=dt.date(2022, 2, 1))

@@ -1,4 +1,5 @@
 """The synthetic cohort generator: repeatable, realistic, with history, and valid under the hard rules."""
+
 import datetime as dt
 import io
 import random
@@ -14,17 +15,23 @@ from registry.roles import COORDINATOR
 from registry.synthetic import (
     CHANGE_REASON,
     COORDINATOR_USERNAMES,
-    CohortWriteError,
     GENERATOR_USERNAME,
+    CohortWriteError,
     cohort_digest,
     generate_cohort,
     institution_records,
     synthetic_cohort_write,
 )
-from registry.vocabularies import TestMethod as Method
 from registry.vocabularies import (
-    EventType, GeneStatus, IMAGING_RESULT_EVENT, Margin, SiteGroup, SurgeryExtent, VitalStatus,
+    IMAGING_RESULT_EVENT,
+    EventType,
+    GeneStatus,
+    Margin,
+    SiteGroup,
+    SurgeryExtent,
+    VitalStatus,
 )
+from registry.vocabularies import TestMethod as Method
 
 AS_OF = dt.date(2025, 6, 30)
 PATIENTS = 2000
@@ -97,7 +104,9 @@ def test_sex_is_about_one_to_one(cohort, db):
 
 def test_sites_follow_the_published_shares(cohort, db):
     total = Tumor.objects.count()
-    share = {group: _share(Tumor.objects.filter(site_group=group).count(), total) for group in SiteGroup.values}
+    share = {
+        group: _share(Tumor.objects.filter(site_group=group).count(), total) for group in SiteGroup.values
+    }
     assert 0.38 <= share[SiteGroup.ABDOMEN_PELVIS] <= 0.52
     assert 0.20 <= share[SiteGroup.LUNG_THORAX] <= 0.33
     assert 0.08 <= share[SiteGroup.HEAD_NECK] <= 0.20
@@ -141,7 +150,9 @@ def test_margins_of_first_resections_follow_the_published_shares(cohort, db):
     assert 0.14 <= _share(counts[Margin.R1], total) <= 0.26
     assert 0.09 <= _share(counts[Margin.R2], total) <= 0.19
     assert 0 < counts[Margin.RX] < 0.05 * total
-    assert Tumor.objects.exclude(surgeries__extent__in=[SurgeryExtent.COMPLETE, SurgeryExtent.INCOMPLETE]).exists()
+    assert Tumor.objects.exclude(
+        surgeries__extent__in=[SurgeryExtent.COMPLETE, SurgeryExtent.INCOMPLETE]
+    ).exists()
 
 
 def test_recurrence_is_rare_after_r0_and_common_after_r1_or_r2(cohort, db):
@@ -168,18 +179,24 @@ def test_every_event_is_backed_by_an_imaging_study_of_its_tumor(cohort, db):
 
 def test_metastasis_and_death_are_rare(cohort, db):
     total = Tumor.objects.count()
-    distant = DiseaseEvent.objects.filter(event_type=EventType.DISTANT_METASTASIS).values("tumor_id").distinct()
+    distant = (
+        DiseaseEvent.objects.filter(event_type=EventType.DISTANT_METASTASIS).values("tumor_id").distinct()
+    )
     assert _share(distant.count(), total) <= 0.07
     assert 0.02 <= _share(Tumor.objects.filter(metastatic_at_diagnosis=True).count(), total) <= 0.09
     assert 0 < Patient.objects.filter(vital_status=VitalStatus.DEAD).count() <= 0.10 * PATIENTS
 
 
 def test_coordinators_follow_almost_every_patient(cohort, db):
-    coordinators = get_user_model().objects.filter(username__in=COORDINATOR_USERNAMES, groups__name=COORDINATOR)
+    coordinators = get_user_model().objects.filter(
+        username__in=COORDINATOR_USERNAMES, groups__name=COORDINATOR
+    )
     assert coordinators.count() == 3
     without = Patient.objects.filter(coordinator__isnull=True).count()
     assert 0 < without <= 0.04 * PATIENTS
-    assert set(Patient.objects.values_list("coordinator__username", flat=True)) - {None} == set(COORDINATOR_USERNAMES)
+    assert set(Patient.objects.values_list("coordinator__username", flat=True)) - {None} == set(
+        COORDINATOR_USERNAMES
+    )
 
 
 def test_minors_have_a_guardian_and_consent_is_mostly_given(cohort, db):
@@ -199,7 +216,9 @@ def test_each_patient_and_tumor_has_a_history_row_by_the_generator(cohort, db):
     for model in (Patient, Tumor, Surgery, ImagingStudy, DiseaseEvent, Treatment):
         history = model.history.filter(history_type="+", history_change_reason=CHANGE_REASON)
         assert history.filter(history_user=generator).count() == model.objects.count()
-    assert set(Patient.history.values_list("id", flat=True)) == set(Patient.objects.values_list("id", flat=True))
+    assert set(Patient.history.values_list("id", flat=True)) == set(
+        Patient.objects.values_list("id", flat=True)
+    )
 
 
 def test_each_history_row_holds_the_values_of_its_record(cohort, db):
@@ -230,8 +249,13 @@ def test_a_sample_of_generated_records_passes_full_validation(cohort, db):
         for tumor in patient.tumors.all():
             tumor.full_clean()
             tumor.presentation.full_clean()
-            for related in (tumor.surgeries, tumor.molecular_tests, tumor.treatments, tumor.imaging_studies,
-                            tumor.events):
+            for related in (
+                tumor.surgeries,
+                tumor.molecular_tests,
+                tumor.treatments,
+                tumor.imaging_studies,
+                tumor.events,
+            ):
                 for row in related.all():
                     row.full_clean()
 
@@ -240,26 +264,40 @@ def test_the_planted_data_quality_problems_are_there(cohort, db):
     assert Tumor.objects.filter(size_mm__gt=300).count() >= 2
     assert Tumor.objects.filter(behavior=3).exclude(variant="epithelioid").exists()
     assert MolecularTest.objects.filter(method=Method.IHC).exclude(fusion_partner="").exists()
-    grey_zone = [t for t in MolecularTest.objects.filter(method=Method.FISH, nuclei_counted__lt=100)
-                 if 0.10 <= t.nuclei_rearranged / t.nuclei_counted <= 0.50]
+    grey_zone = [
+        t
+        for t in MolecularTest.objects.filter(method=Method.FISH, nuclei_counted__lt=100)
+        if 0.10 <= t.nuclei_rearranged / t.nuclei_counted <= 0.50
+    ]
     assert grey_zone
-    suggestive = ImagingStudy.objects.filter(result__in=list(IMAGING_RESULT_EVENT)).exclude(events__isnull=False)
+    suggestive = ImagingStudy.objects.filter(result__in=list(IMAGING_RESULT_EVENT)).exclude(
+        events__isnull=False
+    )
     assert suggestive.filter(tumor__events__isnull=True).exists()
     stale = Tumor.objects.filter(
-        patient__follow_up_status="active", patient__vital_status=VitalStatus.ALIVE,
+        patient__follow_up_status="active",
+        patient__vital_status=VitalStatus.ALIVE,
         last_disease_assessment__lt=AS_OF - dt.timedelta(days=400),
     )
     assert stale.exists()
-    disagree = [t for t in Tumor.objects.filter(molecular_tests__method=Method.FISH,
-                                                molecular_tests__result="negative", molecular_tests__gene="ALK")
-                if t.molecular_tests.filter(gene="ALK", method=Method.IHC, result="positive").exists()]
+    disagree = [
+        t
+        for t in Tumor.objects.filter(
+            molecular_tests__method=Method.FISH,
+            molecular_tests__result="negative",
+            molecular_tests__gene="ALK",
+        )
+        if t.molecular_tests.filter(gene="ALK", method=Method.IHC, result="positive").exists()
+    ]
     assert disagree
 
 
 def test_the_command_shows_progress_and_prints_a_summary(db):
     out, err = io.StringIO(), io.StringIO()
     before = Patient.objects.count()
-    call_command("generate_cohort", "--patients=60", "--seed=11", "--as-of=2025-01-31", stdout=out, stderr=err)
+    call_command(
+        "generate_cohort", "--patients=60", "--seed=11", "--as-of=2025-01-31", stdout=out, stderr=err
+    )
     assert "Generated a synthetic cohort (seed 11, as of 2025-01-31)" in out.getvalue()
     assert "patients" in out.getvalue() and "60" in out.getvalue()
     assert "60/60" in err.getvalue()
@@ -268,19 +306,24 @@ def test_the_command_shows_progress_and_prints_a_summary(db):
 
 def test_the_command_refuses_a_malformed_as_of_date(db):
     with pytest.raises(CommandError, match="--as-of"):
-        call_command("generate_cohort", "--patients=5", "--seed=1", "--as-of=31/01/2025", stdout=io.StringIO())
+        call_command(
+            "generate_cohort", "--patients=5", "--seed=1", "--as-of=31/01/2025", stdout=io.StringIO()
+        )
 
 
 def test_writing_the_same_cohort_twice_is_refused_without_naming_anyone(db):
     def write():
-        synthetic_cohort_write(records=generate_cohort(patients=60, seed=99, as_of=AS_OF, institutions=2),
-                               institutions=institution_records(2))
+        synthetic_cohort_write(
+            records=generate_cohort(patients=60, seed=99, as_of=AS_OF, institutions=2),
+            institutions=institution_records(2),
+        )
 
     write()
     before = Patient.objects.count()
     with pytest.raises(CohortWriteError) as refused:
         write()
     assert "already in the database" in str(refused.value)
-    assert not any(mrn in str(refused.value) for mrn in Patient.objects.values_list("medical_record_number", flat=True))
+    assert not any(
+        mrn in str(refused.value) for mrn in Patient.objects.values_list("medical_record_number", flat=True)
+    )
     assert Patient.objects.count() == before
-

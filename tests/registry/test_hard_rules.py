@@ -1,4 +1,5 @@
 """Hard rules: full_clean() refuses with a message keyed to the field; a raw write hits the constraint."""
+
 import datetime as dt
 
 import pytest
@@ -7,8 +8,14 @@ from django.db import IntegrityError, transaction
 
 from registry.models import MolecularTest, Patient, Surgery, Tumor
 from tests.factories import (
-    DiseaseEventFactory, ImagingStudyFactory, InstitutionFactory, MolecularTestFactory, PatientFactory,
-    SurgeryFactory, TreatmentFactory, TumorFactory,
+    DiseaseEventFactory,
+    ImagingStudyFactory,
+    InstitutionFactory,
+    MolecularTestFactory,
+    PatientFactory,
+    SurgeryFactory,
+    TreatmentFactory,
+    TumorFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -27,8 +34,9 @@ def raw_write_fails(instance) -> None:
 
 
 def test_diagnosis_before_birth_is_refused_on_the_diagnosis_date():
-    tumor = TumorFactory.build(patient=PatientFactory(date_of_birth=dt.date(2015, 1, 1)),
-                               date_of_diagnosis=dt.date(2014, 12, 1))
+    tumor = TumorFactory.build(
+        patient=PatientFactory(date_of_birth=dt.date(2015, 1, 1)), date_of_diagnosis=dt.date(2014, 12, 1)
+    )
     assert "date_of_diagnosis" in refused_fields(tumor)
 
 
@@ -44,8 +52,12 @@ def test_events_before_diagnosis_are_refused():
 
 def test_staging_imaging_up_to_180_days_before_diagnosis_is_allowed_but_not_more():
     tumor = TumorFactory()
-    ImagingStudyFactory.build(tumor=tumor, purpose="staging", date=tumor.date_of_diagnosis - dt.timedelta(days=180)).full_clean()
-    early = ImagingStudyFactory.build(tumor=tumor, purpose="staging", date=tumor.date_of_diagnosis - dt.timedelta(days=181))
+    ImagingStudyFactory.build(
+        tumor=tumor, purpose="staging", date=tumor.date_of_diagnosis - dt.timedelta(days=180)
+    ).full_clean()
+    early = ImagingStudyFactory.build(
+        tumor=tumor, purpose="staging", date=tumor.date_of_diagnosis - dt.timedelta(days=181)
+    )
     assert refused_fields(early) == {"date"}
 
 
@@ -62,23 +74,35 @@ def test_death_before_other_dates_is_refused():
     patient = tumor.patient
     patient.vital_status, patient.date_of_death = 0, dt.date(2021, 1, 1)
     assert "date_of_death" in refused_fields(patient)
-    later = SurgeryFactory.build(tumor=TumorFactory(patient=PatientFactory(vital_status=0, date_of_death=dt.date(2020, 4, 1),
-                                                                            date_of_last_contact=dt.date(2020, 4, 1))),
-                                 date=dt.date(2020, 5, 1))
+    later = SurgeryFactory.build(
+        tumor=TumorFactory(
+            patient=PatientFactory(
+                vital_status=0, date_of_death=dt.date(2020, 4, 1), date_of_last_contact=dt.date(2020, 4, 1)
+            )
+        ),
+        date=dt.date(2020, 5, 1),
+    )
     assert refused_fields(later) == {"date"}
 
 
 def test_death_before_birth_is_refused_and_the_constraint_backs_it():
-    patient = PatientFactory.build(institution=InstitutionFactory(), vital_status=0, date_of_death=dt.date(2010, 1, 1),
-                                   date_of_last_contact=None)
+    patient = PatientFactory.build(
+        institution=InstitutionFactory(),
+        vital_status=0,
+        date_of_death=dt.date(2010, 1, 1),
+        date_of_last_contact=None,
+    )
     assert "date_of_death" in refused_fields(patient)
     raw_write_fails(patient)
 
 
 def test_dates_in_the_future_are_refused():
-    assert "date_of_diagnosis" in refused_fields(TumorFactory.build(patient=PatientFactory(), date_of_diagnosis=TOMORROW))
-    assert "date_of_last_contact" in refused_fields(PatientFactory.build(institution=InstitutionFactory(),
-                                                                         date_of_last_contact=TOMORROW))
+    assert "date_of_diagnosis" in refused_fields(
+        TumorFactory.build(patient=PatientFactory(), date_of_diagnosis=TOMORROW)
+    )
+    assert "date_of_last_contact" in refused_fields(
+        PatientFactory.build(institution=InstitutionFactory(), date_of_last_contact=TOMORROW)
+    )
 
 
 def test_invalid_codes_are_refused_and_constraints_back_them():
@@ -116,24 +140,42 @@ def test_resection_needs_a_margin_and_a_biopsy_has_none():
 
 
 def test_fish_counts_must_be_consistent():
-    test = MolecularTest(tumor=TumorFactory(), specimen_date=dt.date(2020, 3, 20), gene="ALK", method="fish",
-                         result="positive", nuclei_counted=50, nuclei_rearranged=60)
+    test = MolecularTest(
+        tumor=TumorFactory(),
+        specimen_date=dt.date(2020, 3, 20),
+        gene="ALK",
+        method="fish",
+        result="positive",
+        nuclei_counted=50,
+        nuclei_rearranged=60,
+    )
     assert refused_fields(test) == {"nuclei_rearranged"}
     raw_write_fails(test)
 
 
 def test_size_is_1_to_989_mm_or_a_descriptive_code_not_both():
     patient = PatientFactory()
-    assert "size_mm" in refused_fields(Tumor(patient=patient, date_of_diagnosis=dt.date(2020, 1, 1),
-                                              primary_site="C48.1", size_mm=12000))
-    raw_write_fails(Tumor(patient=patient, date_of_diagnosis=dt.date(2020, 1, 1), primary_site="C48.1", size_mm=990))
-    both = Tumor(patient=patient, date_of_diagnosis=dt.date(2020, 1, 1), primary_site="C48.1", size_mm=20, size_code=991)
+    assert "size_mm" in refused_fields(
+        Tumor(patient=patient, date_of_diagnosis=dt.date(2020, 1, 1), primary_site="C48.1", size_mm=12000)
+    )
+    raw_write_fails(
+        Tumor(patient=patient, date_of_diagnosis=dt.date(2020, 1, 1), primary_site="C48.1", size_mm=990)
+    )
+    both = Tumor(
+        patient=patient,
+        date_of_diagnosis=dt.date(2020, 1, 1),
+        primary_site="C48.1",
+        size_mm=20,
+        size_code=991,
+    )
     assert "size_code" in refused_fields(both)
     raw_write_fails(both)
 
 
 def test_treatment_end_before_start_is_refused_and_constrained():
-    treatment = TreatmentFactory.build(tumor=TumorFactory(), start_date=dt.date(2020, 5, 1), end_date=dt.date(2020, 4, 1))
+    treatment = TreatmentFactory.build(
+        tumor=TumorFactory(), start_date=dt.date(2020, 5, 1), end_date=dt.date(2020, 4, 1)
+    )
     assert "end_date" in refused_fields(treatment)
     raw_write_fails(treatment)
 

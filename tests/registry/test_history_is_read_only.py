@@ -1,4 +1,5 @@
 """History pages show who changed what, and cannot be used to change anything."""
+
 import datetime as dt
 
 import pytest

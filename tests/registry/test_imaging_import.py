@@ -1,4 +1,5 @@
 """Bulk import of imaging studies from CSV/XLSX: all or nothing, per-row errors, duplicates, dry run, roles."""
+
 import datetime as dt
 import io
 from io import StringIO
@@ -60,10 +61,12 @@ def test_a_csv_file_creates_its_studies_with_codes_or_labels_in_any_case(tumor, 
 
 
 def test_an_xlsx_file_imports_with_numbers_and_dates_as_excel_stores_them(tumor, registrar):
-    data = xlsx_bytes([
-        [12345678, 1, dt.datetime(2020, 6, 1), "surveillance", "ct", "chest", "ned"],
-        [12345678, None, "2020-07-01", "Response assessment", "MRI", None, None],
-    ])
+    data = xlsx_bytes(
+        [
+            [12345678, 1, dt.datetime(2020, 6, 1), "surveillance", "ct", "chest", "ned"],
+            [12345678, None, "2020-07-01", "Response assessment", "MRI", None, None],
+        ]
+    )
     report = imaging_import(data=data, user=registrar)
     assert report.errors == []
     assert report.created == 2
@@ -88,7 +91,9 @@ def test_an_unknown_registry_number_and_a_bad_code_name_their_rows(tumor, regist
         "12345678,,2020-06-01,surveillance,Jane Doe,chest,ned",
     )
     report = imaging_import(data=data, user=registrar)
-    assert report.error_lines()[0] == "row 2, column registry_number: No patient with registry number 99999999."
+    assert (
+        report.error_lines()[0] == "row 2, column registry_number: No patient with registry number 99999999."
+    )
     assert report.error_lines()[1].startswith("row 3, column modality: Not a known modality")
     assert "Jane" not in " ".join(report.lines())
     assert ImagingStudy.objects.count() == 0
@@ -97,11 +102,15 @@ def test_an_unknown_registry_number_and_a_bad_code_name_their_rows(tumor, regist
 def test_a_patient_with_two_tumors_needs_the_tumor_record_number(tumor, registrar):
     TumorFactory(patient=tumor.patient, tumor_record_number=2)
     report = imaging_import(data=csv_bytes("12345678,,2020-06-01,surveillance,ct,chest,ned"), user=registrar)
-    assert report.error_lines() == ["row 2, column tumor_record_number: Required: patient 12345678 has 2 tumors."]
+    assert report.error_lines() == [
+        "row 2, column tumor_record_number: Required: patient 12345678 has 2 tumors."
+    ]
 
 
 def test_a_study_already_recorded_is_skipped_not_an_error(tumor, registrar):
-    ImagingStudyFactory(tumor=tumor, date=dt.date(2020, 6, 1), modality=Modality.CT, region=ImagingRegion.CHEST)
+    ImagingStudyFactory(
+        tumor=tumor, date=dt.date(2020, 6, 1), modality=Modality.CT, region=ImagingRegion.CHEST
+    )
     data = csv_bytes(
         "12345678,,2020-06-01,surveillance,ct,chest,ned",
         "12345678,,2020-08-01,surveillance,ct,chest,ned",
@@ -114,7 +123,9 @@ def test_a_study_already_recorded_is_skipped_not_an_error(tumor, registrar):
 
 
 def test_a_dry_run_writes_nothing_and_reports_the_same_counts(tumor, registrar):
-    ImagingStudyFactory(tumor=tumor, date=dt.date(2020, 6, 1), modality=Modality.CT, region=ImagingRegion.CHEST)
+    ImagingStudyFactory(
+        tumor=tumor, date=dt.date(2020, 6, 1), modality=Modality.CT, region=ImagingRegion.CHEST
+    )
     data = csv_bytes(
         "12345678,,2020-06-01,surveillance,ct,chest,ned",
         "12345678,,2020-08-01,surveillance,ct,chest,ned",
@@ -168,7 +179,9 @@ def test_an_epidemiologist_cannot_open_the_import_page(epidemiologist):
 def test_the_preview_shows_the_report_and_writes_nothing_then_import_writes(tumor, coordinator):
     client = Client()
     client.force_login(coordinator)
-    data = csv_bytes("12345678,,2020-06-01,surveillance,ct,chest,ned", "99999999,,2020-06-01,surveillance,ct,,")
+    data = csv_bytes(
+        "12345678,,2020-06-01,surveillance,ct,chest,ned", "99999999,,2020-06-01,surveillance,ct,,"
+    )
     page = client.post(reverse(IMPORT_URL), {"file": SimpleUploadedFile("list.csv", data), "preview": "1"})
     html = page.content.decode()
     assert "2 rows: 1 to create, 0 already recorded, 1 errors" in html
@@ -184,9 +197,11 @@ def test_the_preview_shows_the_report_and_writes_nothing_then_import_writes(tumo
 def test_a_file_that_is_not_a_table_gets_a_clear_message_on_the_page(registrar):
     client = Client()
     client.force_login(registrar)
-    for data, message in ((b"PK\x03\x04 not a workbook", "The file cannot be read as XLSX."),
-                          (b"\xff\xfe bad bytes", "The CSV file must be UTF-8 encoded."),
-                          (b"name,mrn\nJane,123\n", "Missing columns: registry_number, date, purpose, modality.")):
+    for data, message in (
+        (b"PK\x03\x04 not a workbook", "The file cannot be read as XLSX."),
+        (b"\xff\xfe bad bytes", "The CSV file must be UTF-8 encoded."),
+        (b"name,mrn\nJane,123\n", "Missing columns: registry_number, date, purpose, modality."),
+    ):
         page = client.post(reverse(IMPORT_URL), {"file": SimpleUploadedFile("list.csv", data), "import": "1"})
         assert page.status_code == 200
         assert message in page.content.decode()

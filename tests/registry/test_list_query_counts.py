@@ -1,4 +1,5 @@
 """Changelists, the findings report and the API lists cost the same queries for N and 10N rows."""
+
 import datetime as dt
 
 import pytest
@@ -45,8 +46,12 @@ def _queries(fetch):
     return len(captured)
 
 
-ADMIN_PAGES = ["admin:registry_patient_changelist", "admin:registry_tumor_changelist",
-               "admin:quality_finding_changelist", "admin:registry_imagingstudy_changelist"]
+ADMIN_PAGES = [
+    "admin:registry_patient_changelist",
+    "admin:registry_tumor_changelist",
+    "admin:quality_finding_changelist",
+    "admin:registry_imagingstudy_changelist",
+]
 API_LISTS = ["/api/patients/", "/api/tumors/", "/api/findings/"]
 
 

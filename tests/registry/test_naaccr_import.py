@@ -1,4 +1,5 @@
 """NAACCR XML import: IMT tumors taken, 8825/3 reviewed, the rest skipped; dry run, idempotence, errors."""
+
 import gzip
 from io import StringIO
 from pathlib import Path
@@ -15,16 +16,27 @@ from registry.vocabularies import DatePrecision, SizeCode, VitalStatus
 pytestmark = pytest.mark.django_db
 
 FIXTURES = Path(__file__).parent / "fixtures"
-SAMPLES = [FIXTURES / "naaccr-xml-sample-v250-abstract-10.xml.gz",
-           FIXTURES / "naaccr-xml-sample-v250-incidence-10.xml.gz"]
+SAMPLES = [
+    FIXTURES / "naaccr-xml-sample-v250-abstract-10.xml.gz",
+    FIXTURES / "naaccr-xml-sample-v250-incidence-10.xml.gz",
+]
 SOURCE = "HOSP1"
 
 
 def tumor(number, histology, behavior, diagnosis="202101", site="C481", size="991", margin="9", **extra):
-    items = {"tumorRecordNumber": number, "sequenceNumberCentral": "60", "dateOfDiagnosis": diagnosis,
-             "primarySite": site, "laterality": "0", "histologicTypeIcdO3": histology,
-             "behaviorCodeIcdO3": behavior, "diagnosticConfirmation": "1", "tumorSizeSummary": size,
-             "rxSummSurgicalMargins": margin, **extra}
+    items = {
+        "tumorRecordNumber": number,
+        "sequenceNumberCentral": "60",
+        "dateOfDiagnosis": diagnosis,
+        "primarySite": site,
+        "laterality": "0",
+        "histologicTypeIcdO3": histology,
+        "behaviorCodeIcdO3": behavior,
+        "diagnosticConfirmation": "1",
+        "tumorSizeSummary": size,
+        "rxSummSurgicalMargins": margin,
+        **extra,
+    }
     return "".join(f'<Item naaccrId="{k}">{v}</Item>' for k, v in items.items())
 
 
@@ -84,13 +96,22 @@ def test_an_imt_tumor_is_created_8825_3_goes_to_review_and_other_histology_is_sk
     report = naaccr_import(path=naaccr_file, source=SOURCE, user=registrar)
     assert (report.tumors_created, report.patients_created, report.review_added) == (2, 2, 1)
     assert dict(report.not_imt) == {"not IMT (histology 8140)": 1}
-    assert report.margins_not_recorded == 1  # margin 9 cannot be recorded; 8 (no surgery) is nothing to record
+    assert (
+        report.margins_not_recorded == 1
+    )  # margin 9 cannot be recorded; 8 (no surgery) is nothing to record
 
     patient = Patient.objects.get(source_registry=SOURCE, source_patient_id="00000101")
     assert patient.registry_number > 0
-    assert (patient.date_of_birth.isoformat(), patient.date_of_birth_precision) == ("2010-01-01", DatePrecision.YEAR)
+    assert (patient.date_of_birth.isoformat(), patient.date_of_birth_precision) == (
+        "2010-01-01",
+        DatePrecision.YEAR,
+    )
     assert patient.date_of_last_contact_precision == DatePrecision.MONTH
-    assert (patient.sex, patient.race, patient.last_name) == (2, "01", "Doe")  # the extension's sex is ignored
+    assert (patient.sex, patient.race, patient.last_name) == (
+        2,
+        "01",
+        "Doe",
+    )  # the extension's sex is ignored
     imt = patient.tumors.get()
     assert (imt.primary_site, imt.size_mm, imt.size_code) == ("C48.1", None, SizeCode.LESS_THAN_1CM)
     assert (imt.source_tumor_record_number, imt.date_of_diagnosis_precision) == ("01", DatePrecision.MONTH)
@@ -108,7 +129,9 @@ def test_an_imt_tumor_is_created_8825_3_goes_to_review_and_other_histology_is_sk
 
 def test_the_command_prints_the_counts_like_the_journey(naaccr_file):
     output = run(naaccr_file)
-    assert output.splitlines()[0] == "2 IMT tumors matched, 2 new, 0 updated, 0 unchanged, 1 skipped (not IMT)"
+    assert (
+        output.splitlines()[0] == "2 IMT tumors matched, 2 new, 0 updated, 0 unchanged, 1 skipped (not IMT)"
+    )
     assert "Review list (8825/3): 1 (1 new)" in output
 
 
@@ -145,7 +168,11 @@ def test_a_changed_vital_status_is_reported_as_an_update_with_history(naaccr_fil
     assert patient.vital_status == VitalStatus.DEAD
     assert patient.date_of_death == patient.date_of_last_contact  # NAACCR 1750 is the date of death
     latest = patient.history.first()
-    assert (latest.history_user, latest.history_change_reason, latest.history_type) == (registrar, "NAACCR import", "~")
+    assert (latest.history_user, latest.history_change_reason, latest.history_type) == (
+        registrar,
+        "NAACCR import",
+        "~",
+    )
 
 
 def test_a_tumor_that_fails_a_hard_rule_is_skipped_by_field_name_and_the_rest_written(tmp_path):
@@ -161,7 +188,7 @@ def test_a_tumor_that_fails_a_hard_rule_is_skipped_by_field_name_and_the_rest_wr
 def test_a_malformed_file_names_the_line_and_writes_nothing(tmp_path):
     path = tmp_path / "broken.xml"
     text = naaccr_xml()
-    path.write_text(text[: text.index("<Item naaccrId=\"patientIdNumber\">00000102")] + "<Tumor></Patient>")
+    path.write_text(text[: text.index('<Item naaccrId="patientIdNumber">00000102')] + "<Tumor></Patient>")
     with pytest.raises(CommandError, match=r"Line \d+, column \d+: the file is not well-formed XML"):
         run(path)
     assert nothing_written()
@@ -201,8 +228,10 @@ def test_a_registrar_reads_the_review_list_and_rejects_an_entry(naaccr_file, reg
     client.force_login(registrar)
     assert client.get(reverse("admin:registry_importreview_changelist")).status_code == 200
     assert client.get(reverse("admin:registry_importreview_add")).status_code == 403
-    client.post(reverse("admin:registry_importreview_changelist"),
-                {"action": "reject", "_selected_action": [review.pk]})
+    client.post(
+        reverse("admin:registry_importreview_changelist"),
+        {"action": "reject", "_selected_action": [review.pk]},
+    )
     review.refresh_from_db()
     assert (review.status, review.decided_by) == (ImportReviewStatus.REJECTED, registrar)
 

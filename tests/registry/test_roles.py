@@ -1,4 +1,5 @@
 """Roles exist with their permissions on a fresh database, and ensure_roles() is idempotent."""
+
 import pytest
 from django.contrib.auth.models import Group
 
@@ -8,7 +9,9 @@ pytestmark = pytest.mark.django_db
 
 
 def perms(role):
-    return {f"{p.content_type.app_label}.{p.codename}" for p in Group.objects.get(name=role).permissions.all()}
+    return {
+        f"{p.content_type.app_label}.{p.codename}" for p in Group.objects.get(name=role).permissions.all()
+    }
 
 
 def test_every_role_exists_after_migrations():
@@ -33,7 +36,9 @@ def test_epidemiologist_cannot_see_identifiers_or_the_record():
 
 
 def test_registry_admin_holds_every_registry_permission():
-    assert {"registry.view_identifiers", "registry.delete_patient", "auth.change_user"} <= perms("Registry admin")
+    assert {"registry.view_identifiers", "registry.delete_patient", "auth.change_user"} <= perms(
+        "Registry admin"
+    )
 
 
 def test_ensure_roles_is_idempotent():

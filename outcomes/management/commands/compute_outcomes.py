@@ -1,4 +1,5 @@
 """Compute every endpoint by every stratum from the analysis rows and print the headline table."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -34,16 +35,25 @@ class Command(BaseCommand):
     help = "Compute recurrence, metastasis and survival estimates by stratum and print the headline table."
 
     def add_arguments(self, parser):
-        parser.add_argument("--cut-off", type=_parse_date, default=None, help="Data cut-off date (default today).")
-        parser.add_argument("--strata", default=",".join(STRATUM_NAMES),
-                            help="Comma-separated strata to print (default: all).")
+        parser.add_argument(
+            "--cut-off", type=_parse_date, default=None, help="Data cut-off date (default today)."
+        )
+        parser.add_argument(
+            "--strata",
+            default=",".join(STRATUM_NAMES),
+            help="Comma-separated strata to print (default: all).",
+        )
 
     def handle(self, *args, cut_off=None, strata=None, **options):
         chosen = [s.strip() for s in strata.split(",") if s.strip()]
         unknown = sorted(set(chosen) - set(STRATUM_NAMES))
         if unknown:
-            raise CommandError(f"Unknown stratum {', '.join(unknown)}; choose from {', '.join(STRATUM_NAMES)}.")
-        rows = list(tqdm(analysis_rows(cut_off=cut_off), desc="analysis rows", unit=" tumors", file=sys.stderr))
+            raise CommandError(
+                f"Unknown stratum {', '.join(unknown)}; choose from {', '.join(STRATUM_NAMES)}."
+            )
+        rows = list(
+            tqdm(analysis_rows(cut_off=cut_off), desc="analysis rows", unit=" tumors", file=sys.stderr)
+        )
         bar = tqdm(total=len(ENDPOINTS) * len(chosen), desc="estimates", unit=" tables", file=sys.stderr)
 
         def progress(done, total):
@@ -56,8 +66,10 @@ class Command(BaseCommand):
             f"Cut-off {cut_off or dt.date.today()}: {results['tumors']} tumors of {results['patients']} patients; "
             f"metastatic at diagnosis {share['count']} ({_pct(share['proportion']).strip()})"
         )
-        header = (f"{'endpoint':<20} {'stratum':<18} {'level':<18} {'at risk':>7} {'events':>6} "
-                  f"{'CI at 1 y (95% CI)':>20} {'CI at 2 y':>20} {'CI at 5 y':>20} {'log-rank p':>10}")
+        header = (
+            f"{'endpoint':<20} {'stratum':<18} {'level':<18} {'at risk':>7} {'events':>6} "
+            f"{'CI at 1 y (95% CI)':>20} {'CI at 2 y':>20} {'CI at 5 y':>20} {'log-rank p':>10}"
+        )
         for table in results["tables"]:
             self.stdout.write("")
             self.stdout.write(header)

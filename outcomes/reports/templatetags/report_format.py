@@ -1,4 +1,5 @@
 """Formatting of stored report figures: withheld figures show as a dash, hidden counts as their marker."""
+
 from django import template
 
 register = template.Library()

@@ -1,4 +1,5 @@
 """Create one demo user per role and print their logins (demo database only)."""
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -32,7 +33,9 @@ class Command(BaseCommand):
             user.groups.set([Group.objects.get(name=role)])
             self.stdout.write(f"  {role:<15} user {username:<15} password {password}")
         # The synthetic cohort's coordinators own its patients: give them demo passwords too.
-        for user in User.objects.filter(groups__name=COORDINATOR).exclude(username="coordinator").order_by("username"):
+        for user in (
+            User.objects.filter(groups__name=COORDINATOR).exclude(username="coordinator").order_by("username")
+        ):
             user.set_password(f"demo-{user.username}")
             user.is_staff = True
             user.save()

@@ -1,4 +1,5 @@
 """Import imaging studies from a CSV or XLSX table: `import_imaging FILE [--dry-run] --username USER`."""
+
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
@@ -11,7 +12,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("file")
         parser.add_argument("--dry-run", action="store_true", help="Report what would change; write nothing.")
-        parser.add_argument("--username", required=True, help="The user the history records the studies under.")
+        parser.add_argument(
+            "--username", required=True, help="The user the history records the studies under."
+        )
 
     def handle(self, *args, file, dry_run, username, **options) -> None:
         user = get_user_model().objects.filter(username=username).first()

@@ -1,4 +1,5 @@
 """Import a NAACCR XML file (plain or gzip): `import_naaccr FILE --source NAME [--dry-run] [--username U]`."""
+
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
@@ -10,8 +11,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("file")
-        parser.add_argument("--source", required=True, help="The sending registry's code (patients are "
-                            "matched on it and patientIdNumber).")
+        parser.add_argument(
+            "--source",
+            required=True,
+            help="The sending registry's code (patients are matched on it and patientIdNumber).",
+        )
         parser.add_argument("--dry-run", action="store_true", help="Report what would change; write nothing.")
         parser.add_argument("--username", help="The registrar the history records the changes under.")
 

@@ -67,9 +67,11 @@ def attack(released: dict, k: int) -> list[Recovery]:
         equations.append((terms, -np.inf, value))
 
     for index, row in enumerate(rows):
-        equal({(index, "at_risk"): 1, (index, "events"): -1, (index, "competing"): -1, (index, "censored"): -1})
+        equal(
+            {(index, "at_risk"): 1, (index, "events"): -1, (index, "competing"): -1, (index, "censored"): -1}
+        )
         chain = ["at_risk", *(f"nar:{year}" for year in NAR_YEARS)]
-        for bigger, smaller in zip(chain, chain[1:]):
+        for bigger, smaller in zip(chain, chain[1:], strict=False):
             at_most({(index, smaller): 1, (index, bigger): -1}, 0)
         at_zero = (row.get("numbers_at_risk") or {}).get("0")
         if isinstance(at_zero, int):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 DAYS_PER_YEAR = 365.25
 
 # (days from origin, outcome) per tumor; outcome is "event", "competing" or "censored".
@@ -20,7 +19,7 @@ def level_row(level: str, follow_up: FollowUp) -> dict:
 
     def at_years(values: list[float], years: float) -> float | None:
         day = years * DAYS_PER_YEAR
-        shown = [value for time, value in zip(curve["time"], values) if time <= day]
+        shown = [value for time, value in zip(curve["time"], values, strict=False) if time <= day]
         return shown[-1] if shown else None
 
     def band(estimate: float | None) -> dict:
@@ -56,7 +55,9 @@ def level_row(level: str, follow_up: FollowUp) -> dict:
     }
 
 
-def report_table(levels: dict[str, FollowUp], *, endpoint: str = "recurrence", stratum: str = "margin") -> dict:
+def report_table(
+    levels: dict[str, FollowUp], *, endpoint: str = "recurrence", stratum: str = "margin"
+) -> dict:
     """A table whose "all" row pools ``levels``; with no levels dict entries beyond one, only "all"."""
     pooled = [item for follow_up in levels.values() for item in follow_up]
     rows = [level_row("all", pooled)]
@@ -73,7 +74,9 @@ def report_table(levels: dict[str, FollowUp], *, endpoint: str = "recurrence", s
 
 def _curve(follow_up: FollowUp) -> dict:
     """Step points at 0 and at every observed time: 1-KM (competing censored) and Aalen-Johansen."""
-    curve = {key: [] for key in ("time", "n_risk", "km", "km_lower", "km_upper", "aj", "aj_lower", "aj_upper")}
+    curve = {
+        key: [] for key in ("time", "n_risk", "km", "km_lower", "km_upper", "aj", "aj_lower", "aj_upper")
+    }
     survival = all_cause = 1.0
     incidence = 0.0
 
@@ -100,13 +103,15 @@ def _curve(follow_up: FollowUp) -> dict:
 
 
 def _median_time(curve: dict) -> float | None:
-    for time, value in zip(curve["time"], curve["km"]):
+    for time, value in zip(curve["time"], curve["km"], strict=False):
         if value >= 0.5:
             return time
     return None
 
 
-def follow_up(events: int = 0, competing: int = 0, censored: int = 0, *, start: int = 30, step: int = 37) -> FollowUp:
+def follow_up(
+    events: int = 0, competing: int = 0, censored: int = 0, *, start: int = 30, step: int = 37
+) -> FollowUp:
     """Made-up follow-up with the given counts, one tumor every ``step`` days, outcomes interleaved evenly."""
     spread = [
         ((i + 0.5) / count, outcome)

@@ -17,12 +17,14 @@ REPOSITORY = Path(__file__).resolve().parents[3]
 
 
 def margin_table():
-    return report_table({
-        "R0": follow_up(30, 0, 150, step=15),
-        "R1": follow_up(16, 0, 40, start=20, step=50),
-        "R2": follow_up(12, 0, 25, start=3, step=60),
-        "R3": follow_up(2, 0, 4),
-    })
+    return report_table(
+        {
+            "R0": follow_up(30, 0, 150, step=15),
+            "R1": follow_up(16, 0, 40, start=20, step=50),
+            "R2": follow_up(12, 0, 25, start=3, step=60),
+            "R3": follow_up(2, 0, 4),
+        }
+    )
 
 
 def legend_labels(figure):
@@ -39,7 +41,9 @@ def decoded(png):
 
 @pytest.mark.parametrize("kind", ["km", "aj"])
 def test_a_full_table_gives_a_png_with_one_curve_per_level(kind):
-    png = survival_plot(margin_table(), kind=kind, title="Recurrence by margin", y_label="Cumulative incidence")
+    png = survival_plot(
+        margin_table(), kind=kind, title="Recurrence by margin", y_label="Cumulative incidence"
+    )
 
     assert png.startswith(PNG_SIGNATURE)
     assert decoded(png).shape[1] == 800
@@ -59,7 +63,8 @@ def test_a_different_table_gives_different_bytes():
     other = report_table({"R0": follow_up(31, 0, 150, step=15), "R1": follow_up(16, 0, 40)})
 
     assert survival_plot(other, kind="km", title="t", y_label="y") != survival_plot(
-        margin_table(), kind="km", title="t", y_label="y")
+        margin_table(), kind="km", title="t", y_label="y"
+    )
 
 
 def test_a_released_table_names_withheld_curves_and_shows_small_numbers_at_risk_as_markers():
@@ -86,7 +91,9 @@ def test_a_stratum_with_one_level_draws_only_all():
     assert legend_labels(figure) == ["all"]
 
 
-@pytest.mark.parametrize("table", [{"rows": []}, report_table({"all": []}, stratum="all")], ids=["no rows", "nobody"])
+@pytest.mark.parametrize(
+    "table", [{"rows": []}, report_table({"all": []}, stratum="all")], ids=["no rows", "nobody"]
+)
 def test_an_empty_table_draws_no_data(table):
     png = survival_plot(table, kind="aj", title="Recurrence", y_label="Cumulative incidence")
     figure = survival_figure(table, kind="aj", title="Recurrence", y_label="Cumulative incidence")

@@ -1,4 +1,5 @@
 """Epidemiologists read released figures (no count 1-10, curves cut below 11); registrars read everything."""
+
 import re
 
 import pytest
@@ -41,7 +42,9 @@ def test_an_epidemiologist_reads_no_count_from_1_to_10_and_no_curve_below_11(rep
     assert body["released"] is True
     assert not [value for value in _counts(body["results"]) if _small(value)]
     assert "<11" in list(_counts(body["results"]))
-    curves = [row["curve"] for table in body["results"]["tables"] for row in table["rows"] if row.get("curve")]
+    curves = [
+        row["curve"] for table in body["results"]["tables"] for row in table["rows"] if row.get("curve")
+    ]
     assert curves, "large cells keep their curves"
     for curve in curves:
         assert all(n >= 11 for n in curve["n_risk"] if n is not None)

@@ -1,4 +1,5 @@
 """Each role against the dashboard, the status endpoint, the plot and the API."""
+
 import pytest
 from django.test import Client
 
@@ -101,7 +102,9 @@ def test_the_api_refuses_anonymous_clients(report, api_client):
     assert api_client.get("/api/reports/").status_code in (401, 403)
 
 
-@pytest.mark.parametrize("role,expected", {**READERS, "registrar": 202, "epidemiologist": 202, "admin": 202}.items())
+@pytest.mark.parametrize(
+    "role,expected", {**READERS, "registrar": 202, "epidemiologist": 202, "admin": 202}.items()
+)
 def test_posting_queues_a_run_and_a_second_post_returns_the_active_one(role_users, role, expected, db):
     client = client_for(role_users[role])
     first = client.post("/api/reports/", {"cut_off": "2024-06-30"})
@@ -121,8 +124,9 @@ def test_posting_bad_input_names_the_field_and_queues_nothing(epidemiologist):
     assert not OutcomeReport.objects.exists()
 
 
-def test_the_list_filters_by_status_and_cohort_in_a_fixed_number_of_queries(report, registrar,
-                                                                              django_assert_max_num_queries):
+def test_the_list_filters_by_status_and_cohort_in_a_fixed_number_of_queries(
+    report, registrar, django_assert_max_num_queries
+):
     for _ in range(3):
         OutcomeReport.objects.create(cut_off=CUT_OFF, parameters_key="x", status="failed")
     client = client_for(registrar)
@@ -139,7 +143,11 @@ def test_a_report_can_be_asked_only_for_a_cohort_of_ones_own(registrar, epidemio
     other = UserFactory(username="other-epidemiologist", role="Epidemiologist", is_staff=False)
     theirs = Cohort.objects.create(name="Theirs", owner=other, criteria={})
     mine = Cohort.objects.create(name="Mine", owner=epidemiologist, criteria={})
-    for user, cohort, allowed in ((epidemiologist, theirs, False), (epidemiologist, mine, True),
-                                  (registrar, mine, False), (registry_admin, theirs, True)):
+    for user, cohort, allowed in (
+        (epidemiologist, theirs, False),
+        (epidemiologist, mine, True),
+        (registrar, mine, False),
+        (registry_admin, theirs, True),
+    ):
         response = client_for(user).post("/api/reports/", {"cohort": cohort.pk}, format="json")
         assert (response.status_code == 202) is allowed, (user.username, cohort.name, response.content)

@@ -1,4 +1,5 @@
 """Same data, same numbers, same fingerprint."""
+
 import json
 
 import pytest
@@ -29,8 +30,11 @@ def test_a_new_event_changes_the_fingerprint(small_registry):
 
     before = _run(strata=["all"])
     tumor = Tumor.objects.filter(events__isnull=True).order_by("pk").first()
-    DiseaseEventFactory(tumor=tumor, date=tumor.date_of_diagnosis.replace(year=tumor.date_of_diagnosis.year + 1),
-                        event_type="distant_metastasis")
+    DiseaseEventFactory(
+        tumor=tumor,
+        date=tumor.date_of_diagnosis.replace(year=tumor.date_of_diagnosis.year + 1),
+        event_type="distant_metastasis",
+    )
     after = _run(strata=["all"])
     assert after.fingerprint != before.fingerprint
 
@@ -44,4 +48,6 @@ def test_json_safe_turns_non_finite_numbers_into_null():
     import numpy as np
 
     assert services.json_safe({"a": float("nan"), "b": [np.float64("inf"), np.int64(3), 1.5]}) == {
-        "a": None, "b": [None, 3, 1.5]}
+        "a": None,
+        "b": [None, 3, 1.5],
+    }

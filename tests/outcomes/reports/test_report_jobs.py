@@ -1,4 +1,5 @@
 """Report jobs: queueing with a lease, storing results atomically, failures recorded safely, the sweep."""
+
 import datetime as dt
 
 import pytest
@@ -25,7 +26,9 @@ def _after_lease():
     return timezone.now() + dt.timedelta(seconds=settings.REPORT_LEASE_SECONDS + 1)
 
 
-def test_a_queued_report_is_sent_to_the_worker_after_commit(small_registry, django_capture_on_commit_callbacks):
+def test_a_queued_report_is_sent_to_the_worker_after_commit(
+    small_registry, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks() as callbacks:
         report, created = _request()
     assert created and report.status == OutcomeReport.Status.PENDING
@@ -44,8 +47,9 @@ def test_a_second_request_for_the_same_parameters_finds_the_active_report(small_
 def test_the_database_refuses_two_active_reports_with_the_same_parameters(small_registry):
     first, _ = _request()
     with pytest.raises(IntegrityError), transaction.atomic():
-        OutcomeReport.objects.create(cut_off=CUT_OFF, parameters_key=first.parameters_key,
-                                     status=OutcomeReport.Status.RUNNING)
+        OutcomeReport.objects.create(
+            cut_off=CUT_OFF, parameters_key=first.parameters_key, status=OutcomeReport.Status.RUNNING
+        )
 
 
 def test_a_finished_report_lets_the_same_parameters_run_again(small_registry):
@@ -77,7 +81,7 @@ def test_a_redelivered_task_does_not_compute_a_finished_report_again(small_regis
 
 def test_a_failure_stores_the_class_and_a_safe_message_never_the_raw_error(small_registry, monkeypatch):
     def broken(*args, **kwargs):
-        raise IntegrityError('DETAIL: Failing row contains (17, Smith, MRN0000042)')
+        raise IntegrityError("DETAIL: Failing row contains (17, Smith, MRN0000042)")
 
     monkeypatch.setattr(services, "outcome_tables", broken)
     report, _ = _request()
@@ -90,8 +94,9 @@ def test_a_failure_stores_the_class_and_a_safe_message_never_the_raw_error(small
 
 
 def _cohort(registrar, criteria=None):
-    return Cohort.objects.create(name="Abdominal", owner=registrar,
-                                 criteria=criteria or {"site_group": ["abdomen_pelvis"]})
+    return Cohort.objects.create(
+        name="Abdominal", owner=registrar, criteria=criteria or {"site_group": ["abdomen_pelvis"]}
+    )
 
 
 def test_a_cohort_report_with_criteria_no_longer_valid_fails_clearly(small_registry, registrar):
@@ -117,7 +122,9 @@ def test_a_cohort_report_covers_only_the_cohort_tumors_and_keeps_its_criteria(sm
     assert report.tumors == chosen == 22
 
 
-def test_the_sweep_fails_a_lost_run_and_queues_a_new_attempt(small_registry, django_capture_on_commit_callbacks):
+def test_the_sweep_fails_a_lost_run_and_queues_a_new_attempt(
+    small_registry, django_capture_on_commit_callbacks
+):
     report, _ = _request()
     services.report_claim(report_id=report.pk)  # a worker took it, then died
     assert services.report_sweep() == []  # lease still running
@@ -126,7 +133,9 @@ def test_the_sweep_fails_a_lost_run_and_queues_a_new_attempt(small_registry, dja
     report.refresh_from_db()
     assert report.status == OutcomeReport.Status.FAILED and report.error_class == "LeaseExpired"
     retry = OutcomeReport.objects.get(pk=requeued[0])
-    assert retry.attempt == 2 and retry.retry_of_id == report.pk and retry.status == OutcomeReport.Status.PENDING
+    assert (
+        retry.attempt == 2 and retry.retry_of_id == report.pk and retry.status == OutcomeReport.Status.PENDING
+    )
     assert len(callbacks) == 1
     assert services.report_compute(report_id=retry.pk) == "succeeded"
 
@@ -142,13 +151,17 @@ def test_a_late_finisher_cannot_overwrite_a_swept_report(small_registry, monkeyp
     monkeypatch.setattr(services, "rows_fingerprint", sweep_meanwhile)
     assert services.report_compute(report_id=report.pk) == "superseded"
     report.refresh_from_db()
-    assert report.status == OutcomeReport.Status.FAILED and report.results is None and report.fingerprint == ""
+    assert (
+        report.status == OutcomeReport.Status.FAILED and report.results is None and report.fingerprint == ""
+    )
 
 
 def test_the_sweep_gives_up_after_the_last_attempt(small_registry):
     report, _ = _request()
     for _ in range(services.MAX_ATTEMPTS):
-        latest = OutcomeReport.objects.get(parameters_key=report.parameters_key, status__in=OutcomeReport.ACTIVE)
+        latest = OutcomeReport.objects.get(
+            parameters_key=report.parameters_key, status__in=OutcomeReport.ACTIVE
+        )
         services.report_claim(report_id=latest.pk)
         services.report_sweep(now=_after_lease())
     assert not OutcomeReport.objects.filter(status__in=OutcomeReport.ACTIVE).exists()
@@ -160,14 +173,18 @@ def test_the_nightly_report_and_the_sweep_are_scheduled_once(db):
     ensure_report_schedule()
     tasks = PeriodicTask.objects.filter(name__in=[NIGHTLY_NAME, SWEEP_NAME])
     assert sorted(tasks.values_list("task", flat=True)) == [
-        "outcomes.reports.queue_nightly_outcome_report", "outcomes.reports.sweep_outcome_reports"]
+        "outcomes.reports.queue_nightly_outcome_report",
+        "outcomes.reports.sweep_outcome_reports",
+    ]
 
 
 def test_the_nightly_task_queues_a_whole_registry_report_for_today(small_registry):
     from outcomes.reports.tasks import queue_nightly_outcome_report
 
     report = OutcomeReport.objects.get(pk=queue_nightly_outcome_report.run())
-    assert report.scope == "registry" and report.cut_off == timezone.localdate() and report.trigger == "nightly"
+    assert (
+        report.scope == "registry" and report.cut_off == timezone.localdate() and report.trigger == "nightly"
+    )
 
 
 def test_progress_is_stored_on_the_row_while_computing(small_registry, monkeypatch):

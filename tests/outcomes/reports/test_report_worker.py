@@ -1,4 +1,5 @@
 """A real worker on the real broker: killed mid-report, the run is swept as failed and a re-run succeeds."""
+
 import subprocess
 import time
 from pathlib import Path
@@ -24,8 +25,12 @@ def _start_worker(log: Path, pause_flag: Path | None) -> subprocess.Popen:
     env.pop(services.PAUSE_FLAG_ENV, None)
     if pause_flag:
         env[services.PAUSE_FLAG_ENV] = str(pause_flag)
-    return start_worker(env, name="reports", log=log.open("w"),
-                        extra_args=("--pool=solo", "--concurrency=1", "--loglevel=INFO"))
+    return start_worker(
+        env,
+        name="reports",
+        log=log.open("w"),
+        extra_args=("--pool=solo", "--concurrency=1", "--loglevel=INFO"),
+    )
 
 
 def _kill(worker: subprocess.Popen) -> None:
@@ -70,7 +75,9 @@ def test_a_worker_killed_mid_report_is_swept_and_the_rerun_succeeds(tmp_path, mo
         lost = OutcomeReport.objects.get(pk=report.pk)
         assert lost.status == OutcomeReport.Status.RUNNING and lost.results is None
 
-        requeued = services.report_sweep(now=lost.lease_expires_at + (lost.lease_expires_at - lost.started_at))
+        requeued = services.report_sweep(
+            now=lost.lease_expires_at + (lost.lease_expires_at - lost.started_at)
+        )
         lost.refresh_from_db()
         assert lost.status == OutcomeReport.Status.FAILED and lost.error_class == "LeaseExpired"
         assert lost.results is None and lost.fingerprint == ""

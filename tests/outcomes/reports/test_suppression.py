@@ -32,7 +32,7 @@ def assert_nothing_recoverable(released, k=11):
 
 
 def assert_shown_counts_are_true(original, released):
-    for original_row, released_row in zip(original["rows"], released["rows"]):
+    for original_row, released_row in zip(original["rows"], released["rows"], strict=False):
         for column in COUNT_COLUMNS:
             shown = released_value(released_row, column)
             if isinstance(shown, int):
@@ -76,7 +76,7 @@ def test_a_table_without_small_counts_keeps_every_count_figure_and_curve_head():
     released = release_table(table)
 
     assert [counts(row) for row in released["rows"]] == [counts(row) for row in table["rows"]]
-    for original, row in zip(table["rows"], released["rows"]):
+    for original, row in zip(table["rows"], released["rows"], strict=False):
         # Only the curve tails, where fewer than 11 remain, go.
         # ("all" may also stop where R1, the shorter level, stops: rule 3 for curves.)
         assert {entry["reason"] for entry in row["withheld"]} <= {"tail_below_k", "complementary"}
@@ -96,8 +96,18 @@ def test_figures_computed_from_hidden_events_are_withheld_and_named():
 
     row = release_table(table)["rows"][0]
 
-    for field in ("crude_proportion", "crude_lower", "crude_upper", "rate_per_100py", "rate_lower",
-                  "rate_upper", "km", "aj", "median_follow_up", "curve"):
+    for field in (
+        "crude_proportion",
+        "crude_lower",
+        "crude_upper",
+        "rate_per_100py",
+        "rate_lower",
+        "rate_upper",
+        "km",
+        "aj",
+        "median_follow_up",
+        "curve",
+    ):
         assert row[field] is None, field
         assert field in withheld_fields(row)
     entry = next(entry for entry in row["withheld"] if entry["field"] == "rate_per_100py")
@@ -141,11 +151,13 @@ def test_complementary_hiding_never_picks_a_zero():
 
 
 def test_a_column_with_one_hidden_level_hides_its_next_smallest_level():
-    table = report_table({
-        "R0": follow_up(40, 0, 60),
-        "R1": follow_up(20, 0, 30, start=5, step=70),
-        "R2": follow_up(3, 0, 30, start=8, step=90),
-    })
+    table = report_table(
+        {
+            "R0": follow_up(40, 0, 60),
+            "R1": follow_up(20, 0, 30, start=5, step=70),
+            "R2": follow_up(3, 0, 30, start=8, step=90),
+        }
+    )
 
     released = release_table(table)
     events = [row["events"] for row in released["rows"]]
@@ -191,11 +203,13 @@ def test_a_table_too_small_to_protect_releases_no_count():
 
 
 def test_every_line_of_a_released_table_has_none_or_at_least_two_hidden_counts():
-    table = report_table({
-        "R0": follow_up(25, 2, 60),
-        "R1": follow_up(6, 0, 30, start=20, step=50),
-        "R2": follow_up(2, 1, 4),
-    })
+    table = report_table(
+        {
+            "R0": follow_up(25, 2, 60),
+            "R1": follow_up(6, 0, 30, start=20, step=50),
+            "R2": follow_up(2, 1, 4),
+        }
+    )
 
     rows = release_table(table)["rows"]
 
@@ -243,10 +257,12 @@ def test_numbers_at_risk_below_k_show_as_less_than_k():
 
 def test_the_all_curve_stops_where_one_level_curve_stops_alone():
     # R1's curve falls below 11 at risk long before R0's; all - R0 would otherwise show R1's small tail.
-    table = report_table({
-        "R0": follow_up(40, 0, 100, step=30),
-        "R1": follow_up(15, 0, 20, start=10, step=40),
-    })
+    table = report_table(
+        {
+            "R0": follow_up(40, 0, 100, step=30),
+            "R1": follow_up(15, 0, 20, start=10, step=40),
+        }
+    )
 
     rows = release_table(table)["rows"]
 
@@ -399,7 +415,7 @@ def test_random_tables_leave_no_hidden_count_recoverable_and_shown_counts_true(t
 
     assert_nothing_recoverable(released, k)
     assert_shown_counts_are_true(table, released)
-    for original_row, row in zip(table["rows"], released["rows"]):
+    for original_row, row in zip(table["rows"], released["rows"], strict=False):
         too_small = {"field": "counts", "reason": "small_table"} in row["withheld"]
         for column in ROW_COUNTS:
             value = original_row[column]
@@ -415,14 +431,31 @@ def test_random_tables_leave_no_hidden_count_recoverable_and_shown_counts_true(t
 def test_report_level_counts_and_the_metastatic_share_are_released_too():
     from outcomes.reports.suppression import release_report
 
-    results = {"tables": [], "tumors": 7, "patients": 7,
-               "metastatic_at_diagnosis": {"count": 3, "total": 240, "proportion": 0.0125, "lower": 0.004, "upper": 0.036}}
+    results = {
+        "tables": [],
+        "tumors": 7,
+        "patients": 7,
+        "metastatic_at_diagnosis": {
+            "count": 3,
+            "total": 240,
+            "proportion": 0.0125,
+            "lower": 0.004,
+            "upper": 0.036,
+        },
+    }
     released = release_report(results, 11)
     assert released["tumors"] == "<11" and released["patients"] == "<11"
     share = released["metastatic_at_diagnosis"]
     assert share["count"] == "<11" and share["proportion"] is None and share["lower"] is None
-    complement = release_report({"tables": [], "tumors": 240, "patients": 230,
-                                 "metastatic_at_diagnosis": {"count": 236, "total": 240, "proportion": 0.98}}, 11)
+    complement = release_report(
+        {
+            "tables": [],
+            "tumors": 240,
+            "patients": 230,
+            "metastatic_at_diagnosis": {"count": 236, "total": 240, "proportion": 0.98},
+        },
+        11,
+    )
     assert complement["metastatic_at_diagnosis"]["count"] == "suppressed"
     assert complement["metastatic_at_diagnosis"]["proportion"] is None
     assert results["tumors"] == 7  # the stored report is untouched

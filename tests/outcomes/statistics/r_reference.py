@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -13,14 +14,14 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "r_reference"
 TOL = 1e-6
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(name: str) -> dict[str, Any]:
     """The fixture file ``name``.json written by scripts/r/make_reference_fixtures.R."""
     with open(FIXTURES / f"{name}.json", encoding="utf-8") as handle:
         return json.load(handle)
 
 
-def as_expected(values: Optional[Sequence[Optional[float]]]) -> np.ndarray:
+def as_expected(values: Sequence[float | None] | None) -> np.ndarray:
     """JSON list (null for NA) as a float array with NaN for null."""
     if values is None:
         return np.array([], dtype=float)
@@ -29,8 +30,17 @@ def as_expected(values: Optional[Sequence[Optional[float]]]) -> np.ndarray:
 
 def assert_close(actual: Any, expected: Any, tol: float = TOL) -> None:
     """Equal within ``tol`` absolute, with None/NaN/inf (non-finite) matching None/NaN/inf alike."""
-    a = np.atleast_1d(np.array([np.nan if v is None else v for v in np.atleast_1d(np.asarray(actual, dtype=object))], dtype=float))
-    e = np.atleast_1d(np.array([np.nan if v is None else v for v in np.atleast_1d(np.asarray(expected, dtype=object))], dtype=float))
+    a = np.atleast_1d(
+        np.array(
+            [np.nan if v is None else v for v in np.atleast_1d(np.asarray(actual, dtype=object))], dtype=float
+        )
+    )
+    e = np.atleast_1d(
+        np.array(
+            [np.nan if v is None else v for v in np.atleast_1d(np.asarray(expected, dtype=object))],
+            dtype=float,
+        )
+    )
     assert a.shape == e.shape, f"shape {a.shape} != {e.shape}"
     finite_a = np.isfinite(a)
     finite_e = np.isfinite(e)

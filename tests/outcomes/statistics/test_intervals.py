@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from r_reference import assert_close, load
 
 from outcomes.statistics import poisson_rate_interval, wilson_interval
-
-from r_reference import assert_close, load
 
 REFERENCE = load("intervals")
 
@@ -30,7 +29,14 @@ def test_poisson_rate_interval_matches_poisson_test_per_hundred_person_years(ref
 
 def test_wilson_interval_of_zero_subjects_returns_none():
     result = wilson_interval(0, 0)
-    assert result.to_dict() == {"x": 0, "n": 0, "estimate": None, "lower": None, "upper": None, "conf_level": 0.95}
+    assert result.to_dict() == {
+        "x": 0,
+        "n": 0,
+        "estimate": None,
+        "lower": None,
+        "upper": None,
+        "conf_level": 0.95,
+    }
 
 
 def test_poisson_rate_interval_of_zero_person_time_returns_none():

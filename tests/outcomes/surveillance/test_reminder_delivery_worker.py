@@ -1,6 +1,7 @@
 """Digest delivery with a real Celery worker, the Redis broker (db 7), PostgreSQL and a loopback SMTP server
 that refuses the first DATA commands: concurrent runs, a rerun and a killed worker each deliver every
 reminder, and no Message-ID twice; no sent message carries an identifier."""
+
 import datetime as dt
 import email
 import socket
@@ -18,10 +19,14 @@ from outcomes.surveillance.models import Reminder, ReminderStatus
 from registry.models import Patient
 from tests.factories import UserFactory
 from tests.outcomes.surveillance.helpers import patient_with_tumor
-
 from tests.workers import broker_url, kill_worker, start_worker, worker_environment
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker, pytest.mark.redis, pytest.mark.smtp]
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.worker,
+    pytest.mark.redis,
+    pytest.mark.smtp,
+]
 
 REDIS_DB = 7
 AS_OF = "2020-09-25"  # every item (due 2020-06-20) is escalated
@@ -90,8 +95,11 @@ class Workers:
         self.processes = []
 
     def start(self, **extra_env) -> subprocess.Popen:
-        process = start_worker({**self.env, **{k: str(v) for k, v in extra_env.items()}},
-                               name=f"w{len(self.processes)}", extra_args=("-l", "warning", "-c", "2"))
+        process = start_worker(
+            {**self.env, **{k: str(v) for k, v in extra_env.items()}},
+            name=f"w{len(self.processes)}",
+            extra_args=("-l", "warning", "-c", "2"),
+        )
         self.processes.append(process)
         return process
 
@@ -126,6 +134,7 @@ def _run_daily() -> None:
     """Publish the beat task to the private broker database (not the settings' default one)."""
     from config.celery import app
     from outcomes.surveillance.tasks import surveillance_daily
+
     with app.connection_for_write(_broker_url()) as conn:
         surveillance_daily.apply_async(args=[AS_OF], connection=conn)
 
@@ -146,13 +155,25 @@ def _build_patients():
         for m in range(2):
             patient, _ = patient_with_tumor(
                 coordinator=coordinator if m == 0 or n != 2 else None,
-                last_name=f"Surnamez{n}{m}", first_name=f"Givenname{n}{m}", phone=f"+1 555 01{n}{m}",
-                guardian_name=f"Guardianus{n}{m}", guardian_phone=f"+1 555 02{n}{m}", email=f"fam{n}{m}@example.net",
+                last_name=f"Surnamez{n}{m}",
+                first_name=f"Givenname{n}{m}",
+                phone=f"+1 555 01{n}{m}",
+                guardian_name=f"Guardianus{n}{m}",
+                guardian_phone=f"+1 555 02{n}{m}",
+                email=f"fam{n}{m}@example.net",
                 date_of_birth=dt.date(2010, 1 + n, 10 + m),
             )
-            secrets += [patient.last_name, patient.first_name, patient.phone, patient.guardian_name,
-                        patient.guardian_phone, patient.email, patient.medical_record_number,
-                        patient.date_of_birth.isoformat(), patient.date_of_birth.strftime("%m/%d/%Y")]
+            secrets += [
+                patient.last_name,
+                patient.first_name,
+                patient.phone,
+                patient.guardian_name,
+                patient.guardian_phone,
+                patient.email,
+                patient.medical_record_number,
+                patient.date_of_birth.isoformat(),
+                patient.date_of_birth.strftime("%m/%d/%Y"),
+            ]
     return secrets
 
 
@@ -163,8 +184,9 @@ def _assert_delivered_once_without_identifiers(handler, secrets):
     assert sent_ids == set(ids)
     for raw in handler.messages:
         message = email.message_from_string(raw)
-        text = raw + "".join(part.get_payload(decode=True).decode() for part in message.walk()
-                             if not part.is_multipart())
+        text = raw + "".join(
+            part.get_payload(decode=True).decode() for part in message.walk() if not part.is_multipart()
+        )
         for secret in secrets:
             assert secret not in text
 
@@ -198,8 +220,10 @@ def test_a_worker_killed_after_claiming_is_swept_by_the_next_run(workers, smtp_s
 
     broker.flushdb()  # the killed worker's unacked message would only return after the visibility timeout
     workers.start(REMINDER_LEASE_SECONDS=3)
-    _wait_for(lambda: not Reminder.objects.filter(claimed_until__gte=timezone.now()).exists(),
-              what="the dead worker's lease to run out")
+    _wait_for(
+        lambda: not Reminder.objects.filter(claimed_until__gte=timezone.now()).exists(),
+        what="the dead worker's lease to run out",
+    )
     _run_daily()  # the next beat run sweeps
     _wait_for(_all_sent, what="every reminder sent after the sweep")
     _wait_for(lambda: _queue_idle(broker), what="the worker to go idle")

@@ -1,5 +1,6 @@
 """Reminder rows and digests: one per stage, no identifiers, sent once, SMTP failure leaves rows pending,
 one refused recipient does not hold back the others, a resend after a crash keeps its Message-ID."""
+
 import datetime as dt
 import smtplib
 from unittest import mock
@@ -26,9 +27,15 @@ AS_OF = dt.date(2020, 9, 25)  # items due 2020-06-20: escalated
 
 def _patients():
     coordinator = UserFactory(username="coord-a", email="coord-a@example.org")
-    mine, _ = patient_with_tumor(coordinator=coordinator, last_name="Quixotez", first_name="Wilhelmina",
-                                 phone="+1 555 0199", guardian_name="Bartholomew Quixotez",
-                                 email="family@example.net", date_of_birth=dt.date(2012, 6, 1))
+    mine, _ = patient_with_tumor(
+        coordinator=coordinator,
+        last_name="Quixotez",
+        first_name="Wilhelmina",
+        phone="+1 555 0199",
+        guardian_name="Bartholomew Quixotez",
+        email="family@example.net",
+        date_of_birth=dt.date(2012, 6, 1),
+    )
     orphan, _ = patient_with_tumor(resection=dt.date(2020, 8, 1), last_name="Zebulonova")
     return mine, orphan
 
@@ -42,7 +49,15 @@ def test_each_coordinator_gets_one_digest_without_identifiers_and_a_rerun_sends_
     body = message.body + message.alternatives[0][0] + message.subject + str(message.extra_headers)
     assert f"{mine.registry_number:08d}" in body and "2020-06-20" in body and "Escalated" in body
     assert "/outcomes/surveillance/worklist/" in body
-    for secret in ("Quixotez", "Wilhelmina", "0199", "Bartholomew", "family@", "2012-06-01", mine.medical_record_number):
+    for secret in (
+        "Quixotez",
+        "Wilhelmina",
+        "0199",
+        "Bartholomew",
+        "family@",
+        "2012-06-01",
+        mine.medical_record_number,
+    ):
         assert secret not in body
     call_command("send_reminders", as_of=AS_OF.isoformat())
     assert len(mail.outbox) == 1
@@ -62,7 +77,10 @@ def test_a_new_stage_is_a_new_reminder_and_the_message_id_is_stable_per_rows():
     for day in (dt.date(2020, 6, 1), dt.date(2020, 6, 1), dt.date(2020, 6, 25)):
         refresh_surveillance(as_of=day)
         reminders_create(as_of=day)
-    assert sorted(Reminder.objects.filter(patient=mine).values_list("stage", flat=True)) == ["due", "upcoming"]
+    assert sorted(Reminder.objects.filter(patient=mine).values_list("stage", flat=True)) == [
+        "due",
+        "upcoming",
+    ]
     reminders_send(as_of=dt.date(2020, 6, 25))
     # The upcoming row is stale (the item is due now): cancelled, not sent.
     sent = Reminder.objects.get(patient=mine, status=ReminderStatus.SENT)
@@ -76,8 +94,10 @@ def test_an_smtp_failure_leaves_the_rows_pending_for_the_retry():
     _patients()
     refresh_surveillance(as_of=AS_OF)
     reminders_create(as_of=AS_OF)
-    with mock.patch("django.core.mail.backends.locmem.EmailBackend.send_messages",
-                    side_effect=smtplib.SMTPDataError(451, b"try later")):
+    with mock.patch(
+        "django.core.mail.backends.locmem.EmailBackend.send_messages",
+        side_effect=smtplib.SMTPDataError(451, b"try later"),
+    ):
         with pytest.raises(DeliveryIncomplete):  # the task retries with backoff on this
             reminders_send(as_of=AS_OF)
     row = Reminder.objects.get()
@@ -107,8 +127,11 @@ def test_a_claim_past_its_lease_is_swept_and_sent():
     _patients()
     refresh_surveillance(as_of=AS_OF)
     reminders_create(as_of=AS_OF)
-    Reminder.objects.update(status=ReminderStatus.CLAIMED, claim_token="dead-worker",
-                            claimed_until=timezone.now() + dt.timedelta(minutes=5))
+    Reminder.objects.update(
+        status=ReminderStatus.CLAIMED,
+        claim_token="dead-worker",
+        claimed_until=timezone.now() + dt.timedelta(minutes=5),
+    )
     assert reminders_send(as_of=AS_OF).sent_rows == 0  # the lease still holds
     Reminder.objects.update(claimed_until=timezone.now() - dt.timedelta(seconds=1))
     assert reminders_send(as_of=AS_OF).sent_rows == 1
@@ -128,7 +151,8 @@ def _refusing(address, code):
 
 
 def test_a_refused_recipient_does_not_hold_back_the_others_and_its_rows_fail_after_three_attempts(
-        caplog, registry_admin):
+    caplog, registry_admin
+):
     from django.test import Client
 
     for name in ("coord-a", "coord-b", "coord-c"):  # coord-a sorts first: it used to block the others
@@ -188,7 +212,8 @@ def test_a_resend_after_a_crash_between_acceptance_and_commit_keeps_the_message_
     refresh_surveillance(as_of=AS_OF)
     reminders_create(as_of=AS_OF)
     Reminder.objects.filter(status=ReminderStatus.CLAIMED).update(
-        claimed_until=timezone.now() - dt.timedelta(seconds=1))  # the dead worker's lease ran out
+        claimed_until=timezone.now() - dt.timedelta(seconds=1)
+    )  # the dead worker's lease ran out
     assert reminders_send(as_of=AS_OF).sent_rows == 2
 
     resent, fresh = sorted(mail.outbox[1:], key=lambda m: m.extra_headers["Message-ID"] != accepted_id)

@@ -1,4 +1,5 @@
 """Due dates: month arithmetic clamped to month ends, leap days, and the phase a date falls in."""
+
 import datetime as dt
 
 import pytest
@@ -23,10 +24,14 @@ def test_february_29_anchor_falls_on_february_28_in_common_years_and_back_on_29_
 
 
 def test_first_due_date_after_a_leap_day_anchor_is_three_months_later():
-    assert next_due(anchor=dt.date(2020, 2, 29), last_study=None, phases=STANDARD).due_date == dt.date(2020, 5, 29)
+    assert next_due(anchor=dt.date(2020, 2, 29), last_study=None, phases=STANDARD).due_date == dt.date(
+        2020, 5, 29
+    )
 
 
-@pytest.mark.parametrize("month, interval", [(11, 3), (12, 4), (23, 4), (24, 6), (59, 6), (60, 12), (119, 12)])
+@pytest.mark.parametrize(
+    "month, interval", [(11, 3), (12, 4), (23, 4), (24, 6), (59, 6), (60, 12), (119, 12)]
+)
 def test_standard_plan_uses_the_interval_of_the_phase_the_last_study_falls_in(month, interval):
     last = add_months(ANCHOR, month)
     nxt = next_due(anchor=ANCHOR, last_study=last, phases=STANDARD)

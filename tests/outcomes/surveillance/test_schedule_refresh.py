@@ -1,4 +1,5 @@
 """The stored schedule: states as days pass, completion by a study, plan switches, stops, overrides."""
+
 import datetime as dt
 
 import pytest
@@ -7,7 +8,11 @@ from django.test.utils import CaptureQueriesContext
 
 from outcomes.surveillance.models import ItemState, PlanOverride, SurveillanceItem, SurveillancePlan
 from outcomes.surveillance.services import (
-    item_complete, item_not_needed, item_schedule, plans_ensure_defaults, refresh_surveillance,
+    item_complete,
+    item_not_needed,
+    item_schedule,
+    plans_ensure_defaults,
+    refresh_surveillance,
 )
 from registry.models import ImagingStudy
 from tests.factories import DiseaseEventFactory, ImagingStudyFactory, TreatmentFactory
@@ -18,20 +23,24 @@ DUE = dt.date(2020, 6, 20)  # resection 2020-03-20 + 3 months
 
 
 def open_item(patient):
-    return SurveillanceItem.objects.get(patient=patient, state__in=[s for s in ItemState.values
-                                                                       if s not in ("completed", "not_needed")])
+    return SurveillanceItem.objects.get(
+        patient=patient, state__in=[s for s in ItemState.values if s not in ("completed", "not_needed")]
+    )
 
 
-@pytest.mark.parametrize("as_of, state", [
-    (dt.date(2020, 5, 20), ItemState.PLANNED),
-    (dt.date(2020, 5, 21), ItemState.UPCOMING),  # window opens 30 days before due
-    (dt.date(2020, 6, 19), ItemState.UPCOMING),
-    (dt.date(2020, 6, 20), ItemState.DUE),
-    (dt.date(2020, 7, 20), ItemState.DUE),  # 30 days past due
-    (dt.date(2020, 7, 21), ItemState.OVERDUE),
-    (dt.date(2020, 9, 18), ItemState.OVERDUE),  # 90 days past due
-    (dt.date(2020, 9, 19), ItemState.ESCALATED),
-])
+@pytest.mark.parametrize(
+    "as_of, state",
+    [
+        (dt.date(2020, 5, 20), ItemState.PLANNED),
+        (dt.date(2020, 5, 21), ItemState.UPCOMING),  # window opens 30 days before due
+        (dt.date(2020, 6, 19), ItemState.UPCOMING),
+        (dt.date(2020, 6, 20), ItemState.DUE),
+        (dt.date(2020, 7, 20), ItemState.DUE),  # 30 days past due
+        (dt.date(2020, 7, 21), ItemState.OVERDUE),
+        (dt.date(2020, 9, 18), ItemState.OVERDUE),  # 90 days past due
+        (dt.date(2020, 9, 19), ItemState.ESCALATED),
+    ],
+)
 def test_item_state_follows_the_calendar(as_of, state):
     patient, _ = patient_with_tumor()
     refresh_surveillance(as_of=as_of)
@@ -54,8 +63,12 @@ def test_a_study_in_the_window_completes_the_item_and_the_next_one_appears():
 def test_a_scheduled_item_stays_scheduled_until_its_date_is_a_month_past():
     patient, _ = patient_with_tumor()
     refresh_surveillance(as_of=dt.date(2020, 6, 1))
-    item_schedule(item_id=open_item(patient).pk, scheduled_date=dt.date(2020, 6, 25), user=None,
-                  as_of=dt.date(2020, 6, 1))
+    item_schedule(
+        item_id=open_item(patient).pk,
+        scheduled_date=dt.date(2020, 6, 25),
+        user=None,
+        as_of=dt.date(2020, 6, 1),
+    )
     refresh_surveillance(as_of=dt.date(2020, 7, 20))
     assert open_item(patient).state == ItemState.SCHEDULED
     refresh_surveillance(as_of=dt.date(2020, 7, 30))
@@ -66,7 +79,9 @@ def test_not_needed_keeps_the_reason_and_the_next_item_counts_from_its_due_date(
     patient, _ = patient_with_tumor()
     refresh_surveillance(as_of=dt.date(2020, 6, 1))
     item = open_item(patient)
-    item_not_needed(item_id=item.pk, reason="Done abroad, report pending", user=None, as_of=dt.date(2020, 6, 1))
+    item_not_needed(
+        item_id=item.pk, reason="Done abroad, report pending", user=None, as_of=dt.date(2020, 6, 1)
+    )
     item.refresh_from_db()
     assert item.state == ItemState.NOT_NEEDED and item.not_needed_reason == "Done abroad, report pending"
     assert open_item(patient).due_date == dt.date(2020, 9, 20)
@@ -76,8 +91,15 @@ def test_completing_with_a_study_early_in_the_window_counts_the_next_item_from_t
     patient, _ = patient_with_tumor()
     refresh_surveillance(as_of=dt.date(2020, 6, 1))
     item = open_item(patient)  # due 2020-06-20, window opens 2020-05-21
-    item_complete(item_id=item.pk, user=None, as_of=dt.date(2020, 6, 1), study_date=dt.date(2020, 5, 25),
-                  modality="ct", region="chest", result="ned")
+    item_complete(
+        item_id=item.pk,
+        user=None,
+        as_of=dt.date(2020, 6, 1),
+        study_date=dt.date(2020, 5, 25),
+        modality="ct",
+        region="chest",
+        result="ned",
+    )
     item.refresh_from_db()
     assert item.state == ItemState.COMPLETED
     assert open_item(patient).due_date == dt.date(2020, 8, 25)  # study + 3 months, not due date + 3
@@ -94,8 +116,15 @@ def test_completing_with_a_study_from_before_the_window_is_refused_on_the_field(
         item_complete(item_id=item.pk, user=None, as_of=dt.date(2020, 6, 1), study_id=earlier.pk)
     assert "study" in refused.value.message_dict
     with pytest.raises(ValidationError) as refused:
-        item_complete(item_id=item.pk, user=None, as_of=dt.date(2020, 6, 1), study_date=dt.date(2020, 5, 20),
-                      modality="ct", region="chest", result="ned")
+        item_complete(
+            item_id=item.pk,
+            user=None,
+            as_of=dt.date(2020, 6, 1),
+            study_date=dt.date(2020, 5, 20),
+            modality="ct",
+            region="chest",
+            result="ned",
+        )
     assert "study_date" in refused.value.message_dict
     item.refresh_from_db()
     assert item.state == ItemState.UPCOMING and ImagingStudy.objects.filter(tumor=tumor).count() == 1
@@ -120,12 +149,15 @@ def test_ongoing_systemic_therapy_means_active_disease_and_its_end_returns_to_th
     assert open_item(patient).plan.code == "standard"
 
 
-@pytest.mark.parametrize("change, reason", [
-    (dict(follow_up_status="transferred"), "transferred"),
-    (dict(follow_up_status="lost"), "lost to follow-up"),
-    (dict(consent_status="withdrawn"), "consent withdrawn"),
-    (dict(vital_status=0, date_of_death=dt.date(2020, 5, 1)), "died"),
-])
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        (dict(follow_up_status="transferred"), "transferred"),
+        (dict(follow_up_status="lost"), "lost to follow-up"),
+        (dict(consent_status="withdrawn"), "consent withdrawn"),
+        (dict(vital_status=0, date_of_death=dt.date(2020, 5, 1)), "died"),
+    ],
+)
 def test_surveillance_stops_and_the_open_item_is_closed_with_the_reason(change, reason):
     patient, _ = patient_with_tumor()
     refresh_surveillance(as_of=dt.date(2020, 6, 1))
@@ -134,7 +166,9 @@ def test_surveillance_stops_and_the_open_item_is_closed_with_the_reason(change, 
     refresh_surveillance(as_of=dt.date(2020, 6, 2))
     item.refresh_from_db()
     assert item.state == ItemState.NOT_NEEDED and reason in item.not_needed_reason
-    assert not SurveillanceItem.objects.filter(patient=patient, state__in=["planned", "upcoming", "due"]).exists()
+    assert not SurveillanceItem.objects.filter(
+        patient=patient, state__in=["planned", "upcoming", "due"]
+    ).exists()
 
 
 def test_surveillance_ends_after_the_last_phase():
@@ -159,8 +193,13 @@ def test_an_administrators_override_replaces_the_rule_based_plan(registry_admin)
 
     patient, _ = patient_with_tumor()
     high = SurveillancePlan.objects.get(code="high_risk")
-    plan_override_set(patient_id=patient.pk, plan_id=high.pk, reason="Steering committee", user=registry_admin,
-                      as_of=dt.date(2020, 6, 1))
+    plan_override_set(
+        patient_id=patient.pk,
+        plan_id=high.pk,
+        reason="Steering committee",
+        user=registry_admin,
+        as_of=dt.date(2020, 6, 1),
+    )
     item = open_item(patient)
     assert item.plan == high and item.plan_reason == "Set by an administrator"
     assert PlanOverride.objects.get(patient=patient).history.first().history_user == registry_admin
@@ -204,8 +243,9 @@ def test_saving_an_imaging_study_refreshes_the_patient_at_once(django_capture_on
     patient, tumor = patient_with_tumor()
     first = SurveillanceItem.objects.get(patient=patient, due_date=DUE)
     with django_capture_on_commit_callbacks(execute=True):
-        ImagingStudy.objects.create(tumor=tumor, date=dt.date(2020, 6, 5), purpose="surveillance", modality="ct",
-                                    result="ned")
+        ImagingStudy.objects.create(
+            tumor=tumor, date=dt.date(2020, 6, 5), purpose="surveillance", modality="ct", result="ned"
+        )
     first.refresh_from_db()
     assert first.state == ItemState.COMPLETED
     assert SurveillanceItem.objects.filter(patient=patient, due_date=dt.date(2020, 9, 5)).exists()

@@ -1,4 +1,5 @@
 """The coordinator worklist: who may see it, what it shows, and the actions a coordinator takes."""
+
 import datetime as dt
 
 import pytest
@@ -49,8 +50,9 @@ def test_registrars_read_but_cannot_act(registrar, items):
     item = SurveillanceItem.objects.get(patient=items[0])
     client = client_of(registrar)
     assert client.get(WORKLIST).status_code == 200
-    response = client.post(reverse("surveillance:item-action", args=[item.pk, "schedule"]),
-                           {"scheduled_date": "2030-01-01"})
+    response = client.post(
+        reverse("surveillance:item-action", args=[item.pk, "schedule"]), {"scheduled_date": "2030-01-01"}
+    )
     assert response.status_code == 403
 
 
@@ -65,8 +67,9 @@ def test_coordinator_marks_scheduled_then_completes_with_a_new_study(coordinator
 
     url = reverse("surveillance:item-action", args=[item.pk, "complete"])
     assert client.post(url, {"study_date": dt.date.today().isoformat()}).status_code == 400  # no modality
-    response = client.post(url, {"study_date": dt.date.today().isoformat(), "modality": "ct",
-                                 "region": "chest", "result": "ned"})
+    response = client.post(
+        url, {"study_date": dt.date.today().isoformat(), "modality": "ct", "region": "chest", "result": "ned"}
+    )
     assert response.status_code == 302
     item.refresh_from_db()
     assert item.state == ItemState.COMPLETED and item.completed_by.modality == "ct"
@@ -93,7 +96,9 @@ def test_the_admin_index_links_to_the_worklist(coordinator, items):
 def test_the_patient_panel_shows_the_plan_and_its_reason(items):
     from django.template import Context, Template
 
-    html = Template("{% load surveillance %}{% surveillance_panel patient %}").render(Context({"patient": items[0]}))
+    html = Template("{% load surveillance %}{% surveillance_panel patient %}").render(
+        Context({"patient": items[0]})
+    )
     assert "Standard" in html and "no risk factor" in html
 
 

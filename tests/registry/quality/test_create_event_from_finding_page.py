@@ -1,5 +1,6 @@
 """The finding "imaging suggests an event not recorded" carries its own button: one POST records the event
 and resolves the finding; the imaging study's page links to that finding."""
+
 import datetime as dt
 
 import pytest
@@ -71,7 +72,11 @@ def test_the_button_records_one_event_and_resolves_the_finding(registrar, findin
     assert response.redirect_chain[-1][0] == reverse("admin:quality_finding_change", args=[finding.pk])
     assert "recorded from the imaging study" in response.content.decode()
     event = DiseaseEvent.objects.get()
-    assert (event.event_type, event.source_imaging_id, event.basis) == ("regional_recurrence", study.pk, "imaging")
+    assert (event.event_type, event.source_imaging_id, event.basis) == (
+        "regional_recurrence",
+        study.pk,
+        "imaging",
+    )
     finding.refresh_from_db()
     assert finding.state == FindingState.RESOLVED and finding.state_changed_by == registrar
 

@@ -1,5 +1,6 @@
 """Findings follow the record: resolved ones reopen, acknowledged ones stay acknowledged, the event is
 created from imaging in one step, and every write keeps them current."""
+
 import datetime as dt
 
 import pytest
@@ -10,7 +11,11 @@ from django.test.utils import CaptureQueriesContext
 
 from registry.models import DiseaseEvent, Tumor
 from registry.quality.models import Finding, FindingState, Rule
-from registry.quality.services import disease_event_create_from_imaging, findings_acknowledge, findings_refresh
+from registry.quality.services import (
+    disease_event_create_from_imaging,
+    findings_acknowledge,
+    findings_refresh,
+)
 from tests.factories import ImagingStudyFactory, PatientFactory, TumorFactory
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +63,11 @@ def test_creating_the_event_from_imaging_records_it_and_resolves_the_finding(reg
     event = disease_event_create_from_imaging(imaging_study=study, user=registrar)
 
     assert (event.event_type, event.date, event.basis, event.source_imaging_id) == (
-        "regional_recurrence", dt.date(2020, 11, 1), "imaging", study.pk)
+        "regional_recurrence",
+        dt.date(2020, 11, 1),
+        "imaging",
+        study.pk,
+    )
     assert event.history.get().history_user == registrar
     finding = Finding.objects.get(rule=Rule.IMAGING_EVENT_NOT_RECORDED)
     assert finding.state == FindingState.RESOLVED and finding.state_changed_by == registrar

@@ -1,5 +1,6 @@
 """Each soft rule of DESIGN section 5 opens its finding when its condition appears and resolves it when
 the condition is corrected."""
+
 import datetime as dt
 
 import pytest
@@ -71,7 +72,9 @@ def test_no_coordinator_raises_for_a_followed_patient_and_clears_when_assigned(t
 
 
 def test_no_coordinator_is_not_raised_once_consent_is_withdrawn(tumor):
-    Patient.objects.filter(pk=tumor.patient_id).update(coordinator=None, consent_status=ConsentStatus.WITHDRAWN)
+    Patient.objects.filter(pk=tumor.patient_id).update(
+        coordinator=None, consent_status=ConsentStatus.WITHDRAWN
+    )
     assert _states(tumor.patient, Rule.NO_COORDINATOR) == []
 
 
@@ -83,15 +86,17 @@ def test_no_assessment_in_13_months_raises_and_clears_with_new_imaging(tumor):
 
 
 def test_no_assessment_counts_from_diagnosis_when_nothing_was_ever_assessed(db):
-    tumor = TumorFactory(patient=PatientFactory(coordinator=UserFactory(username="c2")),
-                         date_of_diagnosis=dt.date(2019, 6, 1))
+    tumor = TumorFactory(
+        patient=PatientFactory(coordinator=UserFactory(username="c2")), date_of_diagnosis=dt.date(2019, 6, 1)
+    )
     assert _states(tumor.patient, Rule.NO_RECENT_ASSESSMENT) == [FindingState.OPEN]
 
 
 def test_alk_ihc_and_fish_disagreeing_raises_and_clears(tumor):
     MolecularTestFactory(tumor=tumor, method="ihc", result="positive")
-    fish = MolecularTestFactory(tumor=tumor, method="fish", result="negative", nuclei_counted=100,
-                                nuclei_rearranged=2)
+    fish = MolecularTestFactory(
+        tumor=tumor, method="fish", result="negative", nuclei_counted=100, nuclei_rearranged=2
+    )
     assert _states(tumor.patient, Rule.ALK_IHC_FISH_DISAGREE) == [FindingState.OPEN]
     MolecularTest.objects.filter(pk=fish.pk).update(result="positive", nuclei_rearranged=40)
     assert _states(tumor.patient, Rule.ALK_IHC_FISH_DISAGREE) == [FindingState.RESOLVED]

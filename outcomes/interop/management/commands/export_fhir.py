@@ -1,4 +1,5 @@
 """Write the registry as FHIR R4B NDJSON shaped after mCODE (the same file and log row as the API export)."""
+
 from outcomes.interop import services
 from outcomes.interop.export_command import RegistryFileExportCommand
 

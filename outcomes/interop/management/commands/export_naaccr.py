@@ -1,4 +1,5 @@
 """Write the registry as a NAACCR XML file (the same file and log row as the API export)."""
+
 from outcomes.interop import services
 from outcomes.interop.export_command import RegistryFileExportCommand
 

@@ -1,4 +1,5 @@
 """`manage.py refresh_surveillance [--as-of YYYY-MM-DD]`: recompute every patient's surveillance items."""
+
 import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
@@ -24,5 +25,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         as_of = parse_as_of(options["as_of"])
         result = refresh_surveillance(as_of=as_of)
-        self.stdout.write(f"Refreshed {result.patients} patients as of {as_of}: "
-                          f"{result.created} items created, {result.updated} updated.")
+        self.stdout.write(
+            f"Refreshed {result.patients} patients as of {as_of}: "
+            f"{result.created} items created, {result.updated} updated."
+        )

@@ -1,4 +1,5 @@
 """Re-evaluate the data-quality rules for the whole registry, in batches, with a progress bar."""
+
 import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
@@ -12,7 +13,9 @@ class Command(BaseCommand):
     help = "Refresh every data-quality finding (opens, reopens and resolves them) as of a date."
 
     def add_arguments(self, parser):
-        parser.add_argument("--as-of", help="Date the 13-month assessment rule counts from (YYYY-MM-DD; default today).")
+        parser.add_argument(
+            "--as-of", help="Date the 13-month assessment rule counts from (YYYY-MM-DD; default today)."
+        )
         parser.add_argument("--batch-size", type=int, default=FINDINGS_BATCH)
         parser.add_argument("--no-progress", action="store_true", help="Hide the progress bar.")
 
@@ -29,9 +32,12 @@ class Command(BaseCommand):
         total = Patient.objects.count()
         totals = {"opened": 0, "reopened": 0, "resolved": 0}
         batch: list[int] = []
-        with tqdm(total=total, unit="patient", disable=options["no_progress"] or not total,
-                  file=self.stderr) as progress:
-            for patient_id in Patient.objects.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=batch_size):
+        with tqdm(
+            total=total, unit="patient", disable=options["no_progress"] or not total, file=self.stderr
+        ) as progress:
+            for patient_id in (
+                Patient.objects.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=batch_size)
+            ):
                 batch.append(patient_id)
                 if len(batch) == batch_size:
                     self._refresh(batch, as_of, totals, progress)
