@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import io
 import os
 import platform
@@ -358,7 +359,7 @@ def list_measures(repeat: int) -> list[Measure]:
             measure.built = False
             measure.note = f"not built: {url} answers 404"
         else:
-            measure.samples = timed(lambda: client.get(url), repeat * 5)
+            measure.samples = timed(functools.partial(client.get, url), repeat * 5)
             with CaptureQueriesContext(connection) as queries:
                 status = client.get(url).status_code
             measure.queries = len(queries.captured_queries)

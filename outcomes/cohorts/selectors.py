@@ -60,75 +60,109 @@ def first_resection_margin_subquery():
     return Coalesce(Subquery(first.values("margin")[:1]), Value("none"))
 
 
-def _criterion_filter(queryset: QuerySet[Tumor], step: str, criteria: dict) -> QuerySet[Tumor]:
-    c = criteria
-    if step == "diagnosis_date":
-        if "diagnosis_date_from" in c:
-            queryset = queryset.filter(date_of_diagnosis__gte=c["diagnosis_date_from"])
-        if "diagnosis_date_to" in c:
-            queryset = queryset.filter(date_of_diagnosis__lte=c["diagnosis_date_to"])
-    elif step == "age_at_diagnosis":
-        dx_month_day, birth_month_day, before_birthday = _age_in_completed_years()
-        queryset = (
-            queryset.filter(patient__date_of_birth__isnull=False)
-            .annotate(
-                cohort_dx_md=dx_month_day,
-                cohort_birth_md=birth_month_day,
-            )
-            .annotate(
-                cohort_age_years=ExtractYear("date_of_diagnosis")
-                - ExtractYear("patient__date_of_birth")
-                - before_birthday
-            )
-        )
-        if "age_at_diagnosis_min" in c:
-            queryset = queryset.filter(cohort_age_years__gte=c["age_at_diagnosis_min"])
-        if "age_at_diagnosis_max" in c and c["age_at_diagnosis_max"] < TOP_CODED_AGE:  # 90 means 90 and over
-            queryset = queryset.filter(cohort_age_years__lte=c["age_at_diagnosis_max"])
-    elif step == "sex":
-        queryset = queryset.filter(patient__sex__in=c["sex"])
-    elif step == "site_group":
-        queryset = queryset.filter(site_group__in=c["site_group"])
-    elif step == "topography":
-        prefixes = Q()
-        for prefix in c["topography_prefix"]:
-            prefixes |= Q(primary_site__startswith=prefix)
-        queryset = queryset.filter(prefixes)
-    elif step == "variant":
-        queryset = queryset.filter(variant__in=c["variant"])
-    elif step == "size":
-        if "size_mm_min" in c:
-            queryset = queryset.filter(size_mm__gte=c["size_mm_min"])
-        if "size_mm_max" in c:
-            queryset = queryset.filter(size_mm__lte=c["size_mm_max"])
-    elif step == "metastatic_at_diagnosis":
-        queryset = queryset.filter(metastatic_at_diagnosis=c["metastatic_at_diagnosis"])
-    elif step == "first_resection_margin":
-        queryset = queryset.annotate(cohort_first_margin=first_resection_margin_subquery()).filter(
-            cohort_first_margin__in=c["first_resection_margin"]
-        )
-    elif step == "definitive_margin":
-        wanted = Q(definitive_resection__margin__in=[m for m in c["definitive_margin"] if m != "none"])
-        if "none" in c["definitive_margin"]:
-            wanted |= Q(definitive_resection__isnull=True)
-        queryset = queryset.filter(wanted)
-    elif step in ("alk_status", "ros1_status", "ntrk_status", "fusion_status"):
-        queryset = queryset.filter(**{f"{step}__in": c[step]})
-    elif step == "treatment_category":
-        queryset = queryset.filter(
-            Exists(Treatment.objects.filter(tumor=OuterRef("pk"), category__in=c["treatment_category"]))
-        )
-    elif step == "treatment_agent":
-        queryset = queryset.filter(
-            Exists(Treatment.objects.filter(tumor=OuterRef("pk"), agent__in=c["treatment_agent"]))
-        )
-    elif step == "institution":
-        queryset = queryset.filter(patient__institution__code__in=c["institution"])
-    elif step == "event_type":
-        queryset = queryset.filter(
-            Exists(DiseaseEvent.objects.filter(tumor=OuterRef("pk"), event_type__in=c["event_type"]))
-        )
+def _diagnosis_date_filter(queryset: QuerySet[Tumor], c: dict) -> QuerySet[Tumor]:
+    if "diagnosis_date_from" in c:
+        queryset = queryset.filter(date_of_diagnosis__gte=c["diagnosis_date_from"])
+    if "diagnosis_date_to" in c:
+        queryset = queryset.filter(date_of_diagnosis__lte=c["diagnosis_date_to"])
     return queryset
+
+
+def _age_at_diagnosis_filter(queryset: QuerySet[Tumor], c: dict) -> QuerySet[Tumor]:
+    dx_month_day, birth_month_day, before_birthday = _age_in_completed_years()
+    queryset = (
+        queryset.filter(patient__date_of_birth__isnull=False)
+        .annotate(
+            cohort_dx_md=dx_month_day,
+            cohort_birth_md=birth_month_day,
+        )
+        .annotate(
+            cohort_age_years=ExtractYear("date_of_diagnosis")
+            - ExtractYear("patient__date_of_birth")
+            - before_birthday
+        )
+    )
+    if "age_at_diagnosis_min" in c:
+        queryset = queryset.filter(cohort_age_years__gte=c["age_at_diagnosis_min"])
+    if "age_at_diagnosis_max" in c and c["age_at_diagnosis_max"] < TOP_CODED_AGE:  # 90 means 90 and over
+        queryset = queryset.filter(cohort_age_years__lte=c["age_at_diagnosis_max"])
+    return queryset
+
+
+def _topography_filter(queryset: QuerySet[Tumor], c: dict) -> QuerySet[Tumor]:
+    prefixes = Q()
+    for prefix in c["topography_prefix"]:
+        prefixes |= Q(primary_site__startswith=prefix)
+    return queryset.filter(prefixes)
+
+
+def _size_filter(queryset: QuerySet[Tumor], c: dict) -> QuerySet[Tumor]:
+    if "size_mm_min" in c:
+        queryset = queryset.filter(size_mm__gte=c["size_mm_min"])
+    if "size_mm_max" in c:
+        queryset = queryset.filter(size_mm__lte=c["size_mm_max"])
+    return queryset
+
+
+def _first_resection_margin_filter(queryset: QuerySet[Tumor], c: dict) -> QuerySet[Tumor]:
+    return queryset.annotate(cohort_first_margin=first_resection_margin_subquery()).filter(
+        cohort_first_margin__in=c["first_resection_margin"]
+    )
+
+
+def _definitive_margin_filter(queryset: QuerySet[Tumor], c: dict) -> QuerySet[Tumor]:
+    wanted = Q(definitive_resection__margin__in=[m for m in c["definitive_margin"] if m != "none"])
+    if "none" in c["definitive_margin"]:
+        wanted |= Q(definitive_resection__isnull=True)
+    return queryset.filter(wanted)
+
+
+def _exists_filter(model, field: str, criterion: str):
+    """A filter keeping tumors with at least one related ``model`` row whose ``field`` is listed."""
+
+    def apply(queryset: QuerySet[Tumor], c: dict) -> QuerySet[Tumor]:
+        related = model.objects.filter(tumor=OuterRef("pk"), **{f"{field}__in": c[criterion]})
+        return queryset.filter(Exists(related))
+
+    return apply
+
+
+def _in_filter(lookup: str, criterion: str):
+    """A filter keeping tumors whose ``lookup`` is one of the listed values."""
+
+    def apply(queryset: QuerySet[Tumor], c: dict) -> QuerySet[Tumor]:
+        return queryset.filter(**{f"{lookup}__in": c[criterion]})
+
+    return apply
+
+
+# One filter per step of CRITERIA_ORDER (a step without one fails loudly, not silently unfiltered).
+_STEP_FILTERS = {
+    "diagnosis_date": _diagnosis_date_filter,
+    "age_at_diagnosis": _age_at_diagnosis_filter,
+    "sex": _in_filter("patient__sex", "sex"),
+    "site_group": _in_filter("site_group", "site_group"),
+    "topography": _topography_filter,
+    "variant": _in_filter("variant", "variant"),
+    "size": _size_filter,
+    "metastatic_at_diagnosis": lambda queryset, c: queryset.filter(
+        metastatic_at_diagnosis=c["metastatic_at_diagnosis"]
+    ),
+    "first_resection_margin": _first_resection_margin_filter,
+    "definitive_margin": _definitive_margin_filter,
+    "alk_status": _in_filter("alk_status", "alk_status"),
+    "ros1_status": _in_filter("ros1_status", "ros1_status"),
+    "ntrk_status": _in_filter("ntrk_status", "ntrk_status"),
+    "fusion_status": _in_filter("fusion_status", "fusion_status"),
+    "treatment_category": _exists_filter(Treatment, "category", "treatment_category"),
+    "treatment_agent": _exists_filter(Treatment, "agent", "treatment_agent"),
+    "institution": _in_filter("patient__institution__code", "institution"),
+    "event_type": _exists_filter(DiseaseEvent, "event_type", "event_type"),
+}
+
+
+def _criterion_filter(queryset: QuerySet[Tumor], step: str, criteria: dict) -> QuerySet[Tumor]:
+    return _STEP_FILTERS[step](queryset, criteria)
 
 
 def _steps(criteria: dict):

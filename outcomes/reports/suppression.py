@@ -352,38 +352,44 @@ def _released_row(row: dict, index: int, hidden: dict[Cell, str], k: int) -> dic
             released[field] = None
             withheld.append({"field": field, "reason": "small_cell", "counts": because})
 
-    curve = released.get("curve")
-    # A curve the stored table lacks hides nothing; only curves cut here count as missing for the "all" cut.
-    horizon = aj_horizon = math.inf
-    if isinstance(curve, dict) and curve.get("time"):
-        km_because = [col for col in ("at_risk", "events") if col in hidden_counts]
-        aj_because = [col for col in ROW_COUNTS if col in hidden_counts]
-        if km_because:
-            released["curve"] = None
-            horizon = aj_horizon = -math.inf
-            withheld.append({"field": "curve", "reason": "small_cell", "counts": km_because})
-        else:
-            hidden_years = [
-                float(year) * DAYS_PER_YEAR for year in NAR_YEARS if (index, f"nar:{year}") in hidden
-            ]
-            keep = _points_to_keep(curve, k, hidden_years)
-            if keep < len(curve["time"]):
-                horizon = float(curve["time"][keep])
-                _truncate_curve(curve, keep)
-                withheld.append({"field": "curve", "reason": "tail_below_k", "after_days": horizon})
-                if keep == 0:
-                    released["curve"] = None
-            aj_horizon = horizon
-            if aj_because and released["curve"] is not None and curve.get("aj") is not None:
-                for key in CURVE_AJ_KEYS:
-                    if key in curve:
-                        curve[key] = None
-                aj_horizon = -math.inf
-                withheld.append({"field": "curve.aj", "reason": "small_cell", "counts": aj_because})
-
+    horizon, aj_horizon = _release_curve(released, index, hidden, hidden_counts, k, withheld)
     released["withheld"] = withheld
     released["_horizon"], released["_aj_horizon"] = horizon, aj_horizon
     return released
+
+
+def _release_curve(
+    released: dict, index: int, hidden: dict[Cell, str], hidden_counts: list[str], k: int, withheld: list
+) -> tuple[float, float]:
+    """Cut the released row's curve (in place) where its counts are hidden or its tail falls below k;
+    returns the horizons after which the Kaplan-Meier and the Aalen-Johansen curves are not shown."""
+    curve = released.get("curve")
+    # A curve the stored table lacks hides nothing; only curves cut here count as missing for the "all" cut.
+    horizon = aj_horizon = math.inf
+    if not (isinstance(curve, dict) and curve.get("time")):
+        return horizon, aj_horizon
+    km_because = [col for col in ("at_risk", "events") if col in hidden_counts]
+    aj_because = [col for col in ROW_COUNTS if col in hidden_counts]
+    if km_because:
+        released["curve"] = None
+        withheld.append({"field": "curve", "reason": "small_cell", "counts": km_because})
+        return -math.inf, -math.inf
+    hidden_years = [float(year) * DAYS_PER_YEAR for year in NAR_YEARS if (index, f"nar:{year}") in hidden]
+    keep = _points_to_keep(curve, k, hidden_years)
+    if keep < len(curve["time"]):
+        horizon = float(curve["time"][keep])
+        _truncate_curve(curve, keep)
+        withheld.append({"field": "curve", "reason": "tail_below_k", "after_days": horizon})
+        if keep == 0:
+            released["curve"] = None
+    aj_horizon = horizon
+    if aj_because and released["curve"] is not None and curve.get("aj") is not None:
+        for key in CURVE_AJ_KEYS:
+            if key in curve:
+                curve[key] = None
+        aj_horizon = -math.inf
+        withheld.append({"field": "curve.aj", "reason": "small_cell", "counts": aj_because})
+    return horizon, aj_horizon
 
 
 def _points_to_keep(curve: dict, k: int, hidden_year_days: list[float]) -> int:

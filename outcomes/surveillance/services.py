@@ -252,7 +252,6 @@ def _tumor_facts(batch: list[int], as_of: dt.date, births: dict[int, dt.date | N
 def _refresh_batch(
     batch: list[int], as_of: dt.date, plans: dict[str, LoadedPlan], result: RefreshResult
 ) -> None:
-    window_days = settings.SURVEILLANCE_WINDOW_DAYS
     patients = {
         row["id"]: row
         for row in Patient.objects.filter(pk__in=batch).values(
@@ -288,95 +287,22 @@ def _refresh_batch(
         result.patients += 1
         patient_items = items[patient_id]
         open_item = next((i for i in patient_items if i.state in OPEN_STATES), None)
-        reason = stop_reason(patients[patient_id])
-        plan_tumors = tumors.get(patient_id, [])
-        desired = None
-        if reason is None and plan_tumors:
-            assigned = [(t, schedule.assign_plan(t)) for t in plan_tumors]
-            assigned = [(t, a) for t, a in assigned if a.plan_code in plans]
-            if assigned:
-                tumor, assignment = schedule.driving_tumor(assigned, intensity)
-                if patient_id in overrides and overrides[patient_id] in plans:
-                    assignment = schedule.Assignment(overrides[patient_id], "Set by an administrator")
-                loaded = plans[assignment.plan_code]
-                # A coordinator's "not needed" moves the schedule on from that item's due date. A coordinator's
-                # "completed" names a study, which is already among `studies`: the next item counts from the
-                # study's date (DESIGN 7), not from the due date (a study early in the window would otherwise
-                # push the next due date later than the plan's interval allows).
-                manual = [
-                    i.due_date for i in patient_items if i.closed_manually and i.state == ItemState.NOT_NEEDED
-                ]
-                last = max([d for d, _ in studies[patient_id]] + manual, default=None)
-                nxt = schedule.next_due(anchor=tumor.anchor, last_study=last, phases=loaded.phases)
-                if nxt is None:
-                    reason = "Surveillance ended: end of the last phase of the plan"
-                else:
-                    desired = dict(
-                        tumor_id=tumor.tumor_id,
-                        plan=loaded.plan,
-                        plan_reason=assignment.reason[:300],
-                        anchor_date=tumor.anchor,
-                        phase=nxt.phase.label[:60],
-                        due_date=nxt.due_date,
-                        window_start=nxt.due_date - dt.timedelta(days=window_days),
-                        modality=loaded.modality_for(tumor.site_group, tumor.primary_site),
-                    )
-
+        desired, reason = _desired_item(
+            patient=patients[patient_id],
+            plan_tumors=tumors.get(patient_id, []),
+            patient_items=patient_items,
+            patient_studies=studies[patient_id],
+            override=overrides.get(patient_id),
+            plans=plans,
+            intensity=intensity,
+        )
         if open_item is not None and (desired is None or open_item.due_date != desired["due_date"]):
-            # The open item is done with: completed by a study in its window, or closed with a reason.
-            completing = next((pk for d, pk in studies[patient_id] if d >= open_item.window_start), None)
-            if completing is not None:
-                open_item.state, open_item.completed_by_id = ItemState.COMPLETED, completing
-            elif desired is None:
-                open_item.state, open_item.not_needed_reason, open_item.stopped = (
-                    ItemState.NOT_NEEDED,
-                    (reason or "Surveillance stopped")[:300],
-                    True,
-                )
-            elif not any(i.due_date == desired["due_date"] for i in patient_items):
-                _apply(open_item, desired, as_of)  # plan or anchor changed: same item, new due date
-                to_update[open_item.pk] = open_item
-                continue
-            else:
-                open_item.state, open_item.not_needed_reason, open_item.stopped = (
-                    ItemState.NOT_NEEDED,
-                    "Replaced by the recomputed schedule",
-                    True,
-                )
-            open_item.scheduled_date = open_item.scheduled_date if completing else None
+            moved = _settle_open_item(open_item, desired, reason, studies[patient_id], patient_items, as_of)
             to_update[open_item.pk] = open_item
+            if moved:
+                continue
             open_item = None
-        if desired is None:
-            if open_item is not None:
-                state = schedule.item_state(
-                    due_date=open_item.due_date,
-                    window_start=open_item.window_start,
-                    as_of=as_of,
-                    scheduled_date=open_item.scheduled_date,
-                )
-                if state != open_item.state:
-                    open_item.state = state
-                    to_update[open_item.pk] = open_item
-            continue
-        target = open_item or next((i for i in patient_items if i.due_date == desired["due_date"]), None)
-        if target is None:
-            item = SurveillanceItem(patient_id=patient_id, state=ItemState.PLANNED)
-            _apply(item, desired, as_of)
-            to_create.append(item)
-        elif target.state in OPEN_STATES or target.stopped:
-            before = [
-                getattr(target, f if f not in ("tumor", "plan", "completed_by") else f + "_id")
-                for f in ITEM_FIELDS
-            ]
-            if target.stopped:  # surveillance resumed (e.g. back from transfer): reopen the same item
-                target.stopped, target.not_needed_reason, target.state = False, "", ItemState.PLANNED
-            _apply(target, desired, as_of)
-            after = [
-                getattr(target, f if f not in ("tumor", "plan", "completed_by") else f + "_id")
-                for f in ITEM_FIELDS
-            ]
-            if before != after:
-                to_update[target.pk] = target
+        _reconcile_patient(patient_id, open_item, desired, patient_items, as_of, to_create, to_update)
 
     if to_update:
         bulk_update_with_history(
@@ -386,6 +312,125 @@ def _refresh_batch(
     if to_create:
         bulk_create_with_history(to_create, SurveillanceItem, default_change_reason=REFRESH_REASON)
         result.created += len(to_create)
+
+
+def _desired_item(
+    *,
+    patient: dict,
+    plan_tumors: list,
+    patient_items: list[SurveillanceItem],
+    patient_studies: list,
+    override: str | None,
+    plans: dict[str, LoadedPlan],
+    intensity: dict,
+) -> tuple[dict | None, str | None]:
+    """The item a patient's schedule asks for now (None when surveillance stops or has not started),
+    and the reason it stopped, if it did."""
+    reason = stop_reason(patient)
+    if reason is not None or not plan_tumors:
+        return None, reason
+    assigned = [(t, schedule.assign_plan(t)) for t in plan_tumors]
+    assigned = [(t, a) for t, a in assigned if a.plan_code in plans]
+    if not assigned:
+        return None, None
+    tumor, assignment = schedule.driving_tumor(assigned, intensity)
+    if override is not None and override in plans:
+        assignment = schedule.Assignment(override, "Set by an administrator")
+    loaded = plans[assignment.plan_code]
+    # A coordinator's "not needed" moves the schedule on from that item's due date. A coordinator's
+    # "completed" names a study, which is already among `studies`: the next item counts from the
+    # study's date (DESIGN 7), not from the due date (a study early in the window would otherwise
+    # push the next due date later than the plan's interval allows).
+    manual = [i.due_date for i in patient_items if i.closed_manually and i.state == ItemState.NOT_NEEDED]
+    last = max([d for d, _ in patient_studies] + manual, default=None)
+    nxt = schedule.next_due(anchor=tumor.anchor, last_study=last, phases=loaded.phases)
+    if nxt is None:
+        return None, "Surveillance ended: end of the last phase of the plan"
+    return dict(
+        tumor_id=tumor.tumor_id,
+        plan=loaded.plan,
+        plan_reason=assignment.reason[:300],
+        anchor_date=tumor.anchor,
+        phase=nxt.phase.label[:60],
+        due_date=nxt.due_date,
+        window_start=nxt.due_date - dt.timedelta(days=settings.SURVEILLANCE_WINDOW_DAYS),
+        modality=loaded.modality_for(tumor.site_group, tumor.primary_site),
+    ), None
+
+
+def _settle_open_item(
+    open_item: SurveillanceItem,
+    desired: dict | None,
+    reason: str | None,
+    patient_studies: list,
+    patient_items: list[SurveillanceItem],
+    as_of: dt.date,
+) -> bool:
+    """The open item is done with: completed by a study in its window, or closed with a reason, or (when
+    the plan or anchor changed) moved to the new due date. Returns True when it was moved (still open)."""
+    completing = next((pk for d, pk in patient_studies if d >= open_item.window_start), None)
+    if completing is not None:
+        open_item.state, open_item.completed_by_id = ItemState.COMPLETED, completing
+    elif desired is None:
+        open_item.state, open_item.not_needed_reason, open_item.stopped = (
+            ItemState.NOT_NEEDED,
+            (reason or "Surveillance stopped")[:300],
+            True,
+        )
+    elif not any(i.due_date == desired["due_date"] for i in patient_items):
+        _apply(open_item, desired, as_of)  # plan or anchor changed: same item, new due date
+        return True
+    else:
+        open_item.state, open_item.not_needed_reason, open_item.stopped = (
+            ItemState.NOT_NEEDED,
+            "Replaced by the recomputed schedule",
+            True,
+        )
+    open_item.scheduled_date = open_item.scheduled_date if completing else None
+    return False
+
+
+def _item_values(item: SurveillanceItem) -> list:
+    return [
+        getattr(item, f if f not in ("tumor", "plan", "completed_by") else f + "_id") for f in ITEM_FIELDS
+    ]
+
+
+def _reconcile_patient(
+    patient_id: int,
+    open_item: SurveillanceItem | None,
+    desired: dict | None,
+    patient_items: list[SurveillanceItem],
+    as_of: dt.date,
+    to_create: list,
+    to_update: dict,
+) -> None:
+    """Bring the patient's items in line with ``desired``: a state that moved with the date, a new item,
+    or the matching item updated (reopened when surveillance resumed)."""
+    if desired is None:
+        if open_item is not None:
+            state = schedule.item_state(
+                due_date=open_item.due_date,
+                window_start=open_item.window_start,
+                as_of=as_of,
+                scheduled_date=open_item.scheduled_date,
+            )
+            if state != open_item.state:
+                open_item.state = state
+                to_update[open_item.pk] = open_item
+        return
+    target = open_item or next((i for i in patient_items if i.due_date == desired["due_date"]), None)
+    if target is None:
+        item = SurveillanceItem(patient_id=patient_id, state=ItemState.PLANNED)
+        _apply(item, desired, as_of)
+        to_create.append(item)
+    elif target.state in OPEN_STATES or target.stopped:
+        before = _item_values(target)
+        if target.stopped:  # surveillance resumed (e.g. back from transfer): reopen the same item
+            target.stopped, target.not_needed_reason, target.state = False, "", ItemState.PLANNED
+        _apply(target, desired, as_of)
+        if before != _item_values(target):
+            to_update[target.pk] = target
 
 
 def _apply(item: SurveillanceItem, desired: dict, as_of: dt.date) -> None:

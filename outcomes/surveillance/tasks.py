@@ -35,7 +35,7 @@ def send_reminder_digests(self, as_of: str | None = None) -> int:
     try:
         return reminders_send(as_of=_as_of(as_of)).sent_rows
     except DeliveryIncomplete as exc:
-        raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries))
+        raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries)) from exc
 
 
 @shared_task(acks_late=True, soft_time_limit=1700, time_limit=1800)

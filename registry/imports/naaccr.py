@@ -119,6 +119,17 @@ def _check_root(element: ET.Element) -> None:
         raise NaaccrFileError("NaaccrData: specificationVersion must be 1.0 or later.")
 
 
+def _check_placement(name: str, element: ET.Element, stack: list[str], ordinal: int) -> None:
+    """Refuse a Patient outside NaaccrData, a Tumor outside a Patient, an Item without a naaccrId."""
+    where = f"patient {ordinal + 1} in file order"
+    if name == "Patient" and stack != ["NaaccrData"]:
+        raise NaaccrFileError(f"Element Patient ({where}) must sit directly in NaaccrData.")
+    if name == "Tumor" and stack[-1:] != ["Patient"]:
+        raise NaaccrFileError(f"Element Tumor ({where}) must sit directly in a Patient.")
+    if name == "Item" and not element.get("naaccrId"):
+        raise NaaccrFileError(f"Element Item without a naaccrId ({where}).")
+
+
 def read_patients(stream: IO[bytes]) -> Iterator[PatientRecord]:
     """Patients with their items and tumors' items, in file order; memory bounded by one patient."""
     stack: list[str] = []
@@ -135,19 +146,11 @@ def read_patients(stream: IO[bytes]) -> Iterator[PatientRecord]:
                     root = element
                     _check_root(element)
                 elif namespace == NAMESPACE and not any(part == "*" for part in stack):
-                    where = f"patient {ordinal + 1} in file order"
+                    _check_placement(name, element, stack, ordinal)
                     if name == "Patient":
-                        if stack != ["NaaccrData"]:
-                            raise NaaccrFileError(
-                                f"Element Patient ({where}) must sit directly in NaaccrData."
-                            )
                         patient, tumors = {}, []
                     elif name == "Tumor":
-                        if stack[-1:] != ["Patient"]:
-                            raise NaaccrFileError(f"Element Tumor ({where}) must sit directly in a Patient.")
                         tumor = {}
-                    elif name == "Item" and not element.get("naaccrId"):
-                        raise NaaccrFileError(f"Element Item without a naaccrId ({where}).")
                 # Elements of other namespaces (extensions) and everything inside them are ignored.
                 stack.append(name if namespace == NAMESPACE else "*")
                 continue

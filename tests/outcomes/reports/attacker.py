@@ -45,18 +45,7 @@ def attack(released: dict, k: int) -> list[Recovery]:
     rows = released["rows"]
     cells = [(index, column) for index in range(len(rows)) for column in COLUMNS]
     position = {cell: i for i, cell in enumerate(cells)}
-    lower = np.zeros(len(cells))
-    upper = np.full(len(cells), float(UNBOUNDED))
-    for cell in cells:
-        value = released_value(rows[cell[0]], cell[1])
-        i = position[cell]
-        if isinstance(value, int):
-            lower[i] = upper[i] = value
-        elif value == f"<{k}":
-            lower[i], upper[i] = 1, k - 1
-        elif value == "suppressed":
-            # Never below k (that would be "<k") and never zero (zeros are not used as complements).
-            lower[i] = k
+    lower, upper = _bounds(rows, cells, k)
 
     equations: list[tuple[dict[tuple[int, str], float], float, float]] = []
 
@@ -96,22 +85,38 @@ def attack(released: dict, k: int) -> list[Recovery]:
     recoveries = []
     for cell in cells:
         shown = released_value(rows[cell[0]], cell[1])
-        if not isinstance(shown, str):
-            continue
-        ends = []
-        for sign in (1, -1):
-            objective = np.zeros(len(cells))
-            objective[position[cell]] = sign
-            result = milp(
-                objective,
-                constraints=constraints,
-                integrality=np.ones(len(cells)),
-                bounds=Bounds(lower, upper),
+        if isinstance(shown, str):
+            lowest, highest = (
+                _extreme(sign, position[cell], constraints, Bounds(lower, upper), len(cells))
+                for sign in (1, -1)
             )
-            assert result.status == 0, f"released table is inconsistent for the attacker: {result.message}"
-            ends.append(round(result.x[position[cell]]))
-        recoveries.append(Recovery(cell, shown, ends[0], ends[1]))
+            recoveries.append(Recovery(cell, shown, lowest, highest))
     return recoveries
+
+
+def _bounds(rows: list[dict], cells: list, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each cell's range as released: a number is itself, "<k" is 1..k-1, "suppressed" is k or more."""
+    lower = np.zeros(len(cells))
+    upper = np.full(len(cells), float(UNBOUNDED))
+    for i, (index, column) in enumerate(cells):
+        value = released_value(rows[index], column)
+        if isinstance(value, int):
+            lower[i] = upper[i] = value
+        elif value == f"<{k}":
+            lower[i], upper[i] = 1, k - 1
+        elif value == "suppressed":
+            # Never below k (that would be "<k") and never zero (zeros are not used as complements).
+            lower[i] = k
+    return lower, upper
+
+
+def _extreme(sign: int, column: int, constraints, bounds, n_cells: int) -> int:
+    """The smallest (sign 1) or largest (sign -1) integer value of one cell the equations allow."""
+    objective = np.zeros(n_cells)
+    objective[column] = sign
+    result = milp(objective, constraints=constraints, integrality=np.ones(n_cells), bounds=bounds)
+    assert result.status == 0, f"released table is inconsistent for the attacker: {result.message}"
+    return round(result.x[column])
 
 
 def _figures(index: int, row: dict, equal) -> None:
