@@ -1,4 +1,5 @@
-# IMT Registry: everyday commands. `make demo` serves the demo; `make test` runs the suite on PostgreSQL.
+# IMT Registry: everyday commands. `make demo` serves the demo; `make test` runs the suite on PostgreSQL;
+# `make lint` checks style, complexity and the import contracts (all settings in pyproject.toml).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -8,7 +9,7 @@ DEMO_SEED ?= 20260101
 DEMO_AS_OF ?= 2026-11-01
 export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/imt_registry
 
-.PHONY: install demo demo-data test check bench bench-quick clean
+.PHONY: install demo demo-data test lint check bench bench-quick clean
 
 $(VENV)/.installed: requirements/lock.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +33,11 @@ demo: demo-data
 
 test: install
 	$(PY) -m pytest
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
 
 check: install
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
