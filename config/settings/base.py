@@ -4,6 +4,7 @@ from pathlib import Path
 
 import dj_database_url
 
+from ..version import VERSION
 from .env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -124,7 +125,7 @@ SPECTACULAR_SETTINGS = {
         "Registry and outcomes database for Inflammatory Myofibroblastic Tumor. "
         "Authenticate with `Authorization: Token <key>` (POST /api/auth/token/ to obtain one)."
     ),
-    "VERSION": "1.0.0",
+    "VERSION": VERSION,  # pyproject.toml [project] version
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",  # pinned Swagger UI from drf-spectacular-sidecar: the docs work offline
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

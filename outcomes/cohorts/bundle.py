@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
+from config.version import VERSION
 from outcomes.analysis import ANALYSIS_COLUMNS, analysis_rows
 from outcomes.cohorts import columns as cols
 from outcomes.cohorts import copy_export
@@ -469,9 +470,7 @@ def deidentification_settings(plan: ExportPlan) -> dict:
 
 def software_version() -> dict:
     return {
-        "imt_registry": getattr(
-            settings, "REGISTRY_VERSION", settings.SPECTACULAR_SETTINGS.get("VERSION", "")
-        ),
+        "imt_registry": VERSION,
         "bundle_format": BUNDLE_FORMAT_VERSION,
         "django": django.get_version(),
         "pyarrow": importlib.metadata.version("pyarrow"),

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from config.version import VERSION
 from outcomes.analysis import ENDPOINTS, AnalysisRow, analysis_rows
 from outcomes.estimates import RECURRENCE_ENDPOINTS, STRATA, STRATUM_NAMES, outcome_tables, stratum_level
 from outcomes.reports.models import OutcomeReport
@@ -75,8 +76,7 @@ def software_version() -> str:
     import numpy
     import scipy
 
-    version = getattr(settings, "REGISTRY_VERSION", settings.SPECTACULAR_SETTINGS.get("VERSION", "unknown"))
-    return f"imt-registry {version}; python {platform.python_version()}; numpy {numpy.__version__}; scipy {scipy.__version__}"
+    return f"imt-registry {VERSION}; python {platform.python_version()}; numpy {numpy.__version__}; scipy {scipy.__version__}"
 
 
 def _enqueue(report_id: int) -> None:
