@@ -23,7 +23,7 @@ from tests.factories import (
     SurgeryFactory,
     TumorFactory,
 )
-from tests.interop.naaccr_helpers import NS, assert_valid, export_bytes, parse
+from tests.outcomes.interop.naaccr_helpers import NS, assert_valid, export_bytes, parse
 
 pytestmark = pytest.mark.django_db
 

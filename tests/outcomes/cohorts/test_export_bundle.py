@@ -15,8 +15,8 @@ from outcomes.analysis import ENDPOINTS, analysis_rows
 from outcomes.cohorts import bundle, services
 from outcomes.cohorts.models import ExportLog, SurrogateKey
 from registry.models import DiseaseEvent, ImagingStudy, MolecularTest, Patient, Surgery, Treatment, Tumor
-from tests.cohorts.dataset import CUT_OFF, build_registry
 from tests.conftest import client_for
+from tests.outcomes.cohorts.dataset import CUT_OFF, build_registry
 
 pytestmark = pytest.mark.django_db
 

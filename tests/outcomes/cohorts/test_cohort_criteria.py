@@ -6,8 +6,8 @@ from rest_framework.exceptions import ValidationError
 
 from outcomes.cohorts.criteria import criteria_fingerprint, validate_criteria
 from outcomes.cohorts.selectors import cohort_preview, cohort_tumors
-from tests.cohorts.dataset import build_registry, letters
 from tests.conftest import client_for
+from tests.outcomes.cohorts.dataset import build_registry, letters
 
 pytestmark = pytest.mark.django_db
 

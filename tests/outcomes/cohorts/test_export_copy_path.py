@@ -12,7 +12,6 @@ from django.db import connection
 
 from outcomes.cohorts import bundle, copy_export, services
 from outcomes.cohorts.models import SurrogateKey
-from tests.cohorts.dataset import CUT_OFF, build_registry
 from tests.factories import (
     DiseaseEventFactory,
     ImagingStudyFactory,
@@ -21,6 +20,7 @@ from tests.factories import (
     TreatmentFactory,
     TumorFactory,
 )
+from tests.outcomes.cohorts.dataset import CUT_OFF, build_registry
 
 pytestmark = [
     pytest.mark.django_db,
@@ -192,8 +192,16 @@ def test_copy_path_covers_the_partial_dates_labels_and_empty_values_it_claims_to
     molecular = archive.read("molecular.csv").decode()
     assert ",50,20," in molecular and ",Positive," in molecular
     assert "52;51" in archive.read("events.csv").decode()
-    treatments = archive.read("treatments.csv").decode()
-    assert ",toxicity,Toxicity," in treatments or "toxicity" in treatments
+    # Tumor e's two treatments, without their keys.
+    treatments = [row.split(",", 2)[2] for row in archive.read("treatments.csv").decode().splitlines()[1:]]
+    # Started in 2016 (year only: July 1, day 285), ended in December 2016 (month only: the 15th, day
+    # 452) for toxicity; its empty intent stays empty.
+    assert (
+        "alk_inhibitor,ALK inhibitor,crizotinib,Crizotinib,285,452,,,toxicity,Toxicity,PR,Partial response"
+        in treatments
+    )
+    # Ends after the cut-off: released without its end day or end reason; the empty agent stays empty.
+    assert "alk_inhibitor,ALK inhibitor,,,2947,,,,,,," in treatments
 
 
 def test_unlinkable_copy_export_stores_no_key_and_leaves_no_table_behind(

@@ -19,7 +19,7 @@ from tests.factories import (
     SurgeryFactory,
     TumorFactory,
 )
-from tests.interop.naaccr_helpers import assert_valid, parse
+from tests.outcomes.interop.naaccr_helpers import assert_valid, parse
 
 pytestmark = pytest.mark.django_db
 
