@@ -1,13 +1,5 @@
-"""Synthetic IMT cohorts for demos, tests and benchmarks: realistic patients drawn from published figures.
-
-Generation is pure: `generate_cohort()` turns a seed and an as-of date into plain records (dicts of model
-field values) and never reads the clock or the database, so the same seed and as-of date always give the
-same cohort (`cohort_digest`). `synthetic_cohort_write()` then bulk-inserts the records with history, in
-batches, and refreshes the derived columns that bulk paths do not keep current.
-
-Priors come from published IMT series (shared reference README, "Published figures"); a few deliberate
-data-quality problems are planted so the findings have something to find (see `PLANTED_PROBLEMS`).
-"""
+"""Generation of synthetic patients as plain records: pure, never reads the clock or the database, so
+the same seed and as-of date always give the same cohort (`cohort_digest`)."""
 
 from __future__ import annotations
 
@@ -16,15 +8,52 @@ import hashlib
 import json
 import math
 import random
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from faker import Faker
 
-from registry import derived
 from registry.coding import site_group_for
-from registry.dates import impute, normalize
+from registry.dates import normalize
+from registry.synthetic.priors import (
+    ALK_CLONE_WEIGHTS,
+    ALK_INHIBITOR_WEIGHTS,
+    ALK_PARTNER_WEIGHTS,
+    AREA_CODES,
+    BIOPSY_ONLY_SHARE,
+    COORDINATOR_USERNAMES,
+    EVENT_RISK,
+    FEMALE_GU,
+    HISPANIC_WEIGHTS,
+    INSTITUTION_NAMES,
+    LOST_SHARE,
+    MALE_GU,
+    MARGIN_WEIGHTS,
+    MIN_PATIENTS_FOR_PROBLEMS,
+    MISSED_VISIT_SHARE,
+    MONTH_DAYS,
+    PAIRED_SITES,
+    PARTIAL_DIAGNOSIS_SHARE,
+    PLANTED_PROBLEMS,
+    RACE_WEIGHTS,
+    RESPONSE_IMAGING,
+    RESPONSE_OFF_TARGET,
+    RESPONSE_ON_TARGET,
+    ROS1_PARTNER_WEIGHTS,
+    RX_SHARE,
+    SITE_GROUP_WEIGHTS,
+    SITE_RISK_FACTOR,
+    SIZE_CODE_WEIGHTS,
+    SIZE_MAX_MM,
+    SIZE_MEDIAN_MM,
+    SIZE_SIGMA,
+    SURVEILLANCE_LATER_EVERY,
+    SURVEILLANCE_RHYTHM,
+    TOPOGRAPHY_WEIGHTS,
+    TRANSFERRED_SHARE,
+    YEAR_DAYS,
+)
 from registry.vocabularies import (
     Agent,
     BasisOfDiagnosis,
@@ -38,7 +67,6 @@ from registry.vocabularies import (
     FollowUpStatus,
     FusionPartner,
     Gene,
-    HispanicOrigin,
     IhcClone,
     ImagingPurpose,
     ImagingRegion,
@@ -47,11 +75,9 @@ from registry.vocabularies import (
     Margin,
     MetastaticSite,
     Modality,
-    Race,
     Response,
     Sex,
     SiteGroup,
-    SizeCode,
     SurgeryExtent,
     TestMethod,
     TestResult,
@@ -60,229 +86,6 @@ from registry.vocabularies import (
     Variant,
     VitalStatus,
 )
-
-MONTH_DAYS = 30.4375
-YEAR_DAYS = 365.25
-CHANGE_REASON = "synthetic cohort"
-GENERATOR_USERNAME = "generator"
-COORDINATOR_USERNAMES = ("coord1", "coord2", "coord3")
-DEFAULT_BATCH_PATIENTS = 2000
-
-# Site groups and the ICD-O-3 topography codes within each, with weights (published site shares).
-SITE_GROUP_WEIGHTS = {
-    SiteGroup.ABDOMEN_PELVIS: 45,
-    SiteGroup.LUNG_THORAX: 27,
-    SiteGroup.HEAD_NECK: 13,
-    SiteGroup.GENITOURINARY: 11,
-    SiteGroup.TRUNK_EXTREMITIES: 4,
-}
-TOPOGRAPHY_WEIGHTS = {
-    SiteGroup.ABDOMEN_PELVIS: {
-        "C48.1": 24,
-        "C48.0": 14,
-        "C48.2": 4,
-        "C49.4": 8,
-        "C49.5": 7,
-        "C17.9": 7,
-        "C18.9": 5,
-        "C16.9": 6,
-        "C22.0": 8,
-        "C25.9": 3,
-        "C42.2": 3,
-        "C76.2": 3,
-        "C76.3": 2,
-        "C17.2": 3,
-        "C18.0": 3,
-    },
-    SiteGroup.LUNG_THORAX: {
-        "C34.1": 28,
-        "C34.3": 26,
-        "C34.2": 8,
-        "C34.9": 12,
-        "C34.0": 4,
-        "C33.9": 4,
-        "C38.4": 5,
-        "C38.3": 4,
-        "C49.3": 5,
-        "C15.9": 3,
-        "C38.0": 1,
-    },
-    SiteGroup.HEAD_NECK: {
-        "C31.0": 14,
-        "C30.0": 12,
-        "C32.9": 12,
-        "C69.6": 12,
-        "C07.9": 8,
-        "C06.9": 8,
-        "C11.9": 8,
-        "C73.9": 5,
-        "C49.0": 13,
-        "C41.1": 8,
-    },
-    SiteGroup.GENITOURINARY: {"C67.9": 40, "C67.2": 10, "C64.9": 14, "C68.0": 4, "C65.9": 3},
-    SiteGroup.TRUNK_EXTREMITIES: {"C49.1": 25, "C49.2": 30, "C49.6": 25, "C50.9": 10, "C44.5": 5, "C40.2": 5},
-}
-# Sex-specific genitourinary sites, added to the genitourinary table for that sex only.
-FEMALE_GU = {"C54.9": 12, "C55.9": 10, "C53.9": 4}
-MALE_GU = {"C63.1": 8, "C62.9": 4}
-# Paired organs (NAACCR 410 requires a side) among the codes above.
-PAIRED_SITES = {
-    "C07.9",
-    "C30.0",
-    "C31.0",
-    "C34.0",
-    "C34.1",
-    "C34.2",
-    "C34.3",
-    "C34.9",
-    "C38.4",
-    "C40.2",
-    "C44.5",
-    "C49.1",
-    "C49.2",
-    "C50.9",
-    "C62.9",
-    "C63.1",
-    "C64.9",
-    "C65.9",
-    "C69.6",
-}
-# Median largest dimension (mm) by site group; overall median about 40 mm.
-SIZE_MEDIAN_MM = {
-    SiteGroup.ABDOMEN_PELVIS: 55,
-    SiteGroup.LUNG_THORAX: 32,
-    SiteGroup.HEAD_NECK: 26,
-    SiteGroup.GENITOURINARY: 34,
-    SiteGroup.TRUNK_EXTREMITIES: 38,
-}
-SIZE_SIGMA = 0.85
-SIZE_MAX_MM = 250
-SIZE_CODE_WEIGHTS = {
-    SizeCode.UNKNOWN: 50,
-    SizeCode.LESS_THAN_5CM: 12,
-    SizeCode.LESS_THAN_3CM: 10,
-    SizeCode.LESS_THAN_2CM: 8,
-    SizeCode.LESS_THAN_1CM: 5,
-    SizeCode.MICROSCOPIC: 3,
-}
-
-ALK_PARTNER_WEIGHTS = {
-    FusionPartner.TPM3: 20,
-    FusionPartner.TPM4: 15,
-    FusionPartner.CLTC: 15,
-    FusionPartner.CARS1: 5,
-    FusionPartner.ATIC: 8,
-    FusionPartner.SEC31A: 5,
-    FusionPartner.PPFIBP1: 5,
-    FusionPartner.EML4: 6,
-    FusionPartner.DCTN1: 4,
-    FusionPartner.TFG: 4,
-    FusionPartner.RRBP1: 4,
-    FusionPartner.FN1: 4,
-    FusionPartner.RANBP2: 2,
-    FusionPartner.OTHER: 3,
-}
-ROS1_PARTNER_WEIGHTS = {
-    FusionPartner.TFG: 40,
-    FusionPartner.TPM3: 15,
-    FusionPartner.CLTC: 10,
-    FusionPartner.OTHER: 35,
-}
-ALK_CLONE_WEIGHTS = {IhcClone.D5F3: 55, IhcClone.ALK1: 25, IhcClone.A5A4: 20}
-ALK_INHIBITOR_WEIGHTS = {
-    Agent.CRIZOTINIB: 75,
-    Agent.ALECTINIB: 10,
-    Agent.CERITINIB: 7,
-    Agent.LORLATINIB: 5,
-    Agent.BRIGATINIB: 3,
-}
-RESPONSE_ON_TARGET = {Response.CR: 20, Response.PR: 55, Response.SD: 17, Response.PD: 5, Response.NE: 3}
-RESPONSE_OFF_TARGET = {Response.CR: 8, Response.PR: 25, Response.SD: 40, Response.PD: 22, Response.NE: 5}
-RESPONSE_IMAGING = {
-    Response.CR: ImagingResult.NED,
-    Response.PR: ImagingResult.STABLE_RESIDUAL,
-    Response.SD: ImagingResult.STABLE_RESIDUAL,
-    Response.PD: ImagingResult.PROGRESSION,
-    Response.NE: ImagingResult.INDETERMINATE,
-}
-# Margins among resections: complete 66%, microscopic residual 20%, macroscopic residual 14%; a few RX.
-MARGIN_WEIGHTS = {Margin.R0: 66, Margin.R1: 20, Margin.R2: 14}
-RX_SHARE = 0.02
-BIOPSY_ONLY_SHARE = 0.11
-# Probability of a first recurrence or progression, by margin (0-13% after R0, 33-60% after R1/R2).
-EVENT_RISK = {Margin.R0: 0.065, Margin.R1: 0.36, Margin.R2: 0.45, Margin.RX: 0.18, "biopsy": 0.35}
-SITE_RISK_FACTOR = {SiteGroup.ABDOMEN_PELVIS: 1.3, SiteGroup.LUNG_THORAX: 0.7}
-# Surveillance rhythm: (until month, every n months) from the end of primary treatment.
-SURVEILLANCE_RHYTHM = ((12, 3), (24, 4), (60, 6))
-SURVEILLANCE_LATER_EVERY = 12
-MISSED_VISIT_SHARE = 0.06
-LOST_SHARE, TRANSFERRED_SHARE = 0.08, 0.03
-PARTIAL_DIAGNOSIS_SHARE = 0.025
-RACE_WEIGHTS = {
-    Race.WHITE: 62,
-    Race.BLACK: 13,
-    Race.CHINESE: 2,
-    Race.JAPANESE: 1,
-    Race.FILIPINO: 1,
-    Race.KOREAN: 1,
-    Race.VIETNAMESE: 1,
-    Race.ASIAN_INDIAN_PAKISTANI: 2,
-    Race.OTHER_ASIAN: 1,
-    Race.AMERICAN_INDIAN: 1,
-    Race.PACIFIC_ISLANDER: 1,
-    Race.OTHER: 4,
-    Race.UNKNOWN: 10,
-}
-HISPANIC_WEIGHTS = {
-    HispanicOrigin.NON_HISPANIC: 76,
-    HispanicOrigin.MEXICAN: 9,
-    HispanicOrigin.PUERTO_RICAN: 2,
-    HispanicOrigin.CUBAN: 1,
-    HispanicOrigin.SOUTH_CENTRAL_AMERICAN: 2,
-    HispanicOrigin.SPANISH_NOS: 3,
-    HispanicOrigin.UNKNOWN: 7,
-}
-INSTITUTION_NAMES = (
-    "Riverside Children's Hospital",
-    "St. Anne University Medical Center",
-    "Lakeshore Cancer Institute",
-    "Northgate Pediatric Hospital",
-    "Mercy Valley Hospital",
-    "Westbrook University Hospital",
-    "Harbor View Medical Center",
-    "Pinecrest Children's Medical Center",
-    "Summit Regional Cancer Center",
-    "Oakridge Sarcoma Center",
-)
-AREA_CODES = (
-    "212",
-    "312",
-    "415",
-    "617",
-    "713",
-    "206",
-    "303",
-    "404",
-    "512",
-    "614",
-    "615",
-    "704",
-    "801",
-    "919",
-)
-
-# Deliberate data-quality problems (DESIGN section 5 soft rules): share of patients, and the minimum count
-# planted in any cohort of at least MIN_PATIENTS_FOR_PROBLEMS patients.
-PLANTED_PROBLEMS = {
-    "imaging_without_event": (0.010, 1),
-    "alk_ihc_fish_disagree": (0.002, 1),
-    "partner_from_ihc": (0.001, 1),
-    "fish_needs_more_nuclei": (0.002, 1),
-    "stale_active": (0.002, 1),
-    "oversize": (0.0005, 2),
-    "malignant_not_epithelioid": (0.0005, 1),
-}
-MIN_PATIENTS_FOR_PROBLEMS = 50
 
 
 @dataclass(slots=True)
@@ -1349,375 +1152,4 @@ def _plant_unrecorded_event(rng, record: TumorRecord) -> None:
     modality, region = _modality(rng, SiteGroup(record.tumor["site_group"]), record.tumor["primary_site"])
     record.imaging.append(
         _imaging(start, ImagingPurpose.SURVEILLANCE, modality, region, ImagingResult.LOCAL_RECURRENCE)
-    )
-
-
-# --- writing --------------------------------------------------------------------------------------------
-
-
-class CohortWriteError(Exception):
-    """The cohort cannot be written as generated (for example its MRNs are already taken)."""
-
-
-@dataclass
-class CohortSummary:
-    counts: dict[str, int] = field(default_factory=dict)
-
-    def add(self, name: str, count: int) -> None:
-        self.counts[name] = self.counts.get(name, 0) + count
-
-
-def ensure_generator_users() -> tuple[object, list[object]]:
-    """The system user that authors the history rows, and the coordinators coord1..coord3. Idempotent."""
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Group
-
-    from registry.roles import COORDINATOR
-
-    User = get_user_model()
-    generator, created = User.objects.get_or_create(
-        username=GENERATOR_USERNAME, defaults={"is_active": False}
-    )
-    if created:
-        generator.set_unusable_password()
-        generator.save(update_fields=["password"])
-    group = Group.objects.get(name=COORDINATOR)
-    coordinators = []
-    for username in COORDINATOR_USERNAMES:
-        user, created = User.objects.get_or_create(
-            username=username, defaults={"is_staff": True, "email": f"{username}@imt-registry.invalid"}
-        )
-        if created:
-            user.set_unusable_password()
-            user.save(update_fields=["password"])
-        user.groups.add(group)
-        coordinators.append(user)
-    return generator, coordinators
-
-
-def synthetic_cohort_write(
-    *,
-    records: Iterable[PatientRecord],
-    institutions: list[InstitutionRecord],
-    batch_patients: int = DEFAULT_BATCH_PATIENTS,
-    workers: int = 1,
-    on_batch: Callable[[int], None] | None = None,
-) -> CohortSummary:
-    """Bulk-insert generated records with history, one transaction per batch of patients.
-
-    Bulk inserts fire no signals, so each batch ends with `tumor_refresh_derived` (gene status,
-    definitive resection, last assessment, and through it each patient's last contact). With
-    `workers` > 1 (PostgreSQL only) batches are written by that many forked processes, each on its own
-    connection, while this process keeps generating: on two cores this nearly halves the time.
-    """
-    from django.db import connection
-
-    from registry.models import Institution
-    from registry.services import allocate_registry_numbers
-
-    generator, coordinators = ensure_generator_users()
-    institution_ids = []
-    for item in institutions:
-        institution, _ = Institution.objects.get_or_create(code=item.code, defaults={"name": item.name})
-        institution_ids.append(institution.pk)
-    context = _WriteContext(institution_ids, [c.pk for c in coordinators], generator.pk)
-    batches = _batched(records, batch_patients)
-    # Forked writers only see committed rows, and SQLite takes one writer at a time.
-    if workers > 1 and connection.vendor == "postgresql" and not connection.in_atomic_block:
-        return _write_in_parallel(batches, context, workers, on_batch)
-    summary = CohortSummary()
-    for batch in batches:
-        _write_batch(batch, allocate_registry_numbers(len(batch)), context, summary)
-        if on_batch:
-            on_batch(len(batch))
-    return summary
-
-
-@dataclass(frozen=True)
-class _WriteContext:
-    institution_ids: list[int]
-    coordinator_ids: list[int]
-    generator_id: int
-
-
-def _batched(records: Iterable[PatientRecord], size: int) -> Iterator[list[PatientRecord]]:
-    batch = []
-    for record in records:
-        batch.append(record)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def _write_in_parallel(batches, context: _WriteContext, workers: int, on_batch) -> CohortSummary:
-    import multiprocessing
-    import queue as queue_module
-
-    from django.db import connections
-
-    from registry.services import allocate_registry_numbers
-
-    forking = multiprocessing.get_context("fork")
-    todo, done = forking.Queue(maxsize=workers * 2), forking.Queue()
-    connections.close_all()  # children must not share the parent's socket
-    processes = [
-        forking.Process(target=_writer_process, args=(context, todo, done), daemon=True)
-        for _ in range(workers)
-    ]
-    for process in processes:
-        process.start()
-    summary, failure = CohortSummary(), None
-
-    def collect(block: bool) -> None:
-        nonlocal failure
-        while True:
-            try:
-                kind, payload = done.get(block=block, timeout=1 if block else None)
-            except queue_module.Empty:
-                return
-            if kind == "error":
-                failure = failure or payload
-            elif kind == "batch":
-                for name, count in payload["counts"].items():
-                    summary.add(name, count)
-                if on_batch:
-                    on_batch(payload["patients"])
-            if block:
-                return
-
-    try:
-        for batch in batches:
-            if failure:
-                break
-            # Numbers are allocated here, in batch order, so a seed always maps to the same numbers.
-            numbers = allocate_registry_numbers(len(batch))
-            while True:
-                collect(block=False)
-                try:
-                    todo.put((batch, numbers), timeout=1)
-                    break
-                except queue_module.Full:
-                    if failure or not all(p.is_alive() for p in processes):
-                        break
-        for _ in processes:
-            todo.put(None)
-        while any(p.is_alive() for p in processes) or not done.empty():
-            collect(block=True)
-    finally:
-        for process in processes:
-            process.join(timeout=5)
-            if process.is_alive():
-                process.terminate()
-    if failure:
-        raise CohortWriteError(failure)
-    return summary
-
-
-def _writer_process(context: _WriteContext, todo, done) -> None:
-    from django.db import connections
-
-    connections.close_all()
-    try:
-        while (item := todo.get()) is not None:
-            batch, numbers = item
-            summary = CohortSummary()
-            _write_batch(batch, numbers, context, summary)
-            done.put(("batch", {"patients": len(batch), "counts": summary.counts}))
-    except CohortWriteError as error:
-        done.put(("error", str(error)))
-    except Exception as error:  # noqa: BLE001  (report the class only: database errors carry row data)
-        done.put(("error", f"Writing a batch failed ({type(error).__name__})."))
-    finally:
-        connections.close_all()
-
-
-def _write_batch(
-    batch: list[PatientRecord], numbers: list[int], context: _WriteContext, summary: CohortSummary
-) -> None:
-    """Write one batch in one transaction: patients, tumors and every child record, with history."""
-    from django.db import transaction
-
-    with transaction.atomic():
-        _write_batch_rows(batch, numbers, context, summary)
-
-
-def _write_batch_rows(batch, numbers, context: _WriteContext, summary: CohortSummary) -> None:
-    from django.db.models import OuterRef, Subquery
-    from django.utils import timezone
-
-    from registry.models import (
-        DiseaseEvent,
-        ImagingStudy,
-        MolecularTest,
-        Patient,
-        Presentation,
-        Surgery,
-        Treatment,
-        Tumor,
-    )
-    from registry.services import tumor_refresh_derived
-
-    institution_ids, coordinator_ids = context.institution_ids, context.coordinator_ids
-    history = {"user_id": context.generator_id, "reason": CHANGE_REASON, "when": timezone.now()}
-
-    def create(model, objects):
-        if objects:
-            model.objects.bulk_create(objects, batch_size=2000)
-            _copy_into_history(model, [obj.pk for obj in objects], **history)
-        summary.add(model._meta.verbose_name_plural, len(objects))
-        return objects
-
-    taken = Patient.objects.filter(
-        institution_id__in=set(institution_ids),
-        medical_record_number__in=[r.patient["medical_record_number"] for r in batch],
-    ).values_list("institution_id", "medical_record_number")
-    wanted = {
-        (institution_ids[r.patient["institution_index"]], r.patient["medical_record_number"]) for r in batch
-    }
-    if any(pair in wanted for pair in taken):
-        raise CohortWriteError(
-            "Medical record numbers of this cohort are already in the database: use an empty database or "
-            "another seed."
-        )
-
-    patients = []
-    for number, record in zip(numbers, batch, strict=False):
-        values = dict(record.patient)
-        coordinator = values.pop("coordinator_index")
-        patients.append(
-            Patient(
-                registry_number=number,
-                institution_id=institution_ids[values.pop("institution_index")],
-                coordinator_id=None if coordinator is None else coordinator_ids[coordinator],
-                last_contact=_expected_last_contact(record),
-                **values,
-            )
-        )
-    create(Patient, patients)
-
-    tumors, owners = [], []
-    for patient, record in zip(patients, batch, strict=False):
-        for tumor_record in record.tumors:
-            tumors.append(
-                Tumor(patient_id=patient.pk, **tumor_record.tumor, **_expected_tumor_derived(tumor_record))
-            )
-            owners.append(tumor_record)
-    create(Tumor, tumors)
-
-    presentations, surgeries, tests, treatments, imaging = [], [], [], [], []
-    imaging_of = []
-    for tumor, record in zip(tumors, owners, strict=False):
-        tumor_id = tumor.pk
-        presentations.append(Presentation(tumor_id=tumor_id, **record.presentation))
-        surgeries.extend(Surgery(tumor_id=tumor_id, **row) for row in record.surgeries)
-        tests.extend(MolecularTest(tumor_id=tumor_id, **row) for row in record.molecular_tests)
-        treatments.extend(Treatment(tumor_id=tumor_id, **row) for row in record.treatments)
-        studies = [ImagingStudy(tumor_id=tumor_id, **row) for row in record.imaging]
-        imaging.extend(studies)
-        imaging_of.append(studies)
-    create(Presentation, presentations)
-    create(Surgery, surgeries)
-    create(MolecularTest, tests)
-    create(Treatment, treatments)
-    create(ImagingStudy, imaging)
-
-    events = []
-    for tumor, record, studies in zip(tumors, owners, imaging_of, strict=False):
-        for row in record.events:
-            values = dict(row)
-            source = values.pop("source_imaging_index")
-            events.append(
-                DiseaseEvent(
-                    tumor_id=tumor.pk,
-                    source_imaging_id=None if source is None else studies[source].pk,
-                    **values,
-                )
-            )
-    create(DiseaseEvent, events)
-
-    tumor_ids = [tumor.pk for tumor in tumors]
-    # One set-based UPDATE for the definitive resection (surgeries get their ids only now), so that the
-    # refresh below, which stays the authority on every derived column, finds nothing left to change:
-    # its row-by-row bulk_update is by far the slowest step at 100,000 patients.
-    first_clear_resection = (
-        Surgery.objects.filter(
-            tumor_id=OuterRef("pk"),
-            margin__in=[Margin.R0, Margin.R1],
-        )
-        .exclude(extent=SurgeryExtent.BIOPSY)
-        .order_by("date", "id")
-        .values("id")[:1]
-    )
-    Tumor.objects.filter(pk__in=tumor_ids).update(definitive_resection_id=Subquery(first_clear_resection))
-    tumor_refresh_derived(tumor_ids=tumor_ids)
-
-
-HISTORY_OWN_COLUMNS = {
-    "history_id",
-    "history_date",
-    "history_change_reason",
-    "history_type",
-    "history_user_id",
-}
-HISTORY_ID_CHUNK = 5000
-
-
-def _copy_into_history(model, ids: list[int], *, user_id: int, reason: str, when: dt.datetime) -> None:
-    """Write the "created" history row of each new row, as simple_history's bulk_history_create would
-    (same tracked columns, history type "+", user, change reason, date), but as one INSERT ... SELECT
-    inside the database: building a historical model instance per row in Python took half the time
-    of a 100,000-patient cohort. Works on PostgreSQL and SQLite alike."""
-    from django.db import connection
-
-    historical = model.history.model
-    quote = connection.ops.quote_name
-    pairs = [(historical._meta.get_field(f.name).column, f.column) for f in historical.tracked_fields]
-    expected = {target for target, _ in pairs} | HISTORY_OWN_COLUMNS
-    actual = {f.column for f in historical._meta.concrete_fields}
-    if actual != expected:  # a simple_history upgrade added columns: fail loudly rather than write less
-        raise CohortWriteError(f"History table of {model._meta.label} has unexpected columns.")
-    targets = ", ".join(quote(target) for target, _ in pairs)
-    sources = ", ".join(quote(source) for _, source in pairs)
-    with connection.cursor() as cursor:
-        for start in range(0, len(ids), HISTORY_ID_CHUNK):
-            chunk = ids[start : start + HISTORY_ID_CHUNK]
-            cursor.execute(
-                f"INSERT INTO {quote(historical._meta.db_table)} "
-                f"({targets}, history_date, history_change_reason, history_type, history_user_id) "
-                f"SELECT {sources}, %s, %s, '+', %s FROM {quote(model._meta.db_table)} "
-                f"WHERE {quote(model._meta.pk.column)} IN ({', '.join(['%s'] * len(chunk))})",
-                [when, reason, user_id, *chunk],
-            )
-
-
-def _expected_tumor_derived(record: TumorRecord) -> dict:
-    """Gene statuses and last disease assessment as `registry.derived` defines them, computed from the
-    records in memory so the refresh after the batch has nothing to rewrite."""
-    outcomes = [derived.TestOutcome(t["gene"], t["method"], t["result"]) for t in record.molecular_tests]
-    values = derived.tumor_gene_statuses(outcomes)
-    values["last_disease_assessment"] = derived.last_disease_assessment(
-        [impute(s["date"], s["date_precision"]) for s in record.imaging if s["result"]],
-        [impute(e["date"], e["date_precision"]) for e in record.events],
-    )
-    return values
-
-
-def _expected_last_contact(record: PatientRecord) -> dt.date | None:
-    patient = record.patient
-    dates = []
-    for tumor in record.tumors:
-        dates.append(impute(tumor.tumor["date_of_diagnosis"], tumor.tumor["date_of_diagnosis_precision"]))
-        dates.extend(impute(s["date"], s["date_precision"]) for s in tumor.surgeries)
-        dates.extend(impute(t["specimen_date"], t["specimen_date_precision"]) for t in tumor.molecular_tests)
-        for treatment in tumor.treatments:
-            dates.append(impute(treatment["start_date"], treatment["start_date_precision"]))
-            dates.append(impute(treatment["end_date"], treatment["end_date_precision"]))
-        dates.extend(impute(s["date"], s["date_precision"]) for s in tumor.imaging)
-        dates.extend(impute(e["date"], e["date_precision"]) for e in tumor.events)
-    return derived.last_contact(
-        impute(patient["date_of_last_contact"], patient["date_of_last_contact_precision"]),
-        dates,
-        impute(patient["date_of_death"], patient["date_of_death_precision"]),
     )

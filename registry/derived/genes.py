@@ -1,12 +1,7 @@
-"""Values derived from the record, as pure functions: gene status, definitive resection, follow-up dates.
-
-These are the single definitions every other part uses (admin columns, analysis rows, surveillance,
-exports). They take plain values so the analysis selector can call them on streamed rows.
-"""
+"""Gene status of a tumor from its molecular tests (DESIGN section 4), and break-apart FISH counts."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -17,8 +12,6 @@ from registry.vocabularies import (
     FusionStatus,
     Gene,
     GeneStatus,
-    Margin,
-    SurgeryExtent,
     TestResult,
 )
 
@@ -97,54 +90,3 @@ def fish_needs_more_nuclei(counted: int | None, rearranged: int | None) -> bool:
     if not counted or rearranged is None:
         return False
     return counted < FISH_RECOUNT_NUCLEI and FISH_RECOUNT_LOW <= rearranged / counted <= FISH_RECOUNT_HIGH
-
-
-@dataclass(frozen=True)
-class SurgeryFacts:
-    id: int
-    date: dt.date
-    extent: str
-    margin: str
-
-
-def definitive_resection(surgeries: Iterable[SurgeryFacts]) -> SurgeryFacts | None:
-    """The first resection leaving no macroscopic tumor (R0 or R1); RX is never definitive."""
-    for surgery in sorted(surgeries, key=lambda s: (s.date, s.id)):
-        if surgery.extent != SurgeryExtent.BIOPSY and surgery.margin in (Margin.R0, Margin.R1):
-            return surgery
-    return None
-
-
-def first_resection(surgeries: Iterable[SurgeryFacts]) -> SurgeryFacts | None:
-    resections = [s for s in surgeries if s.extent != SurgeryExtent.BIOPSY]
-    return min(resections, key=lambda s: (s.date, s.id)) if resections else None
-
-
-def latest(dates: Iterable[dt.date | None]) -> dt.date | None:
-    present = [d for d in dates if d is not None]
-    return max(present) if present else None
-
-
-def last_disease_assessment(
-    imaging_with_result: Iterable[dt.date | None],
-    event_dates: Iterable[dt.date | None],
-    cut_off: dt.date | None = None,
-) -> dt.date | None:
-    """Per tumor: the latest imaging study with a result, or event, up to the cut-off."""
-    dates = [*imaging_with_result, *event_dates]
-    if cut_off is not None:
-        dates = [d for d in dates if d is not None and d <= cut_off]
-    return latest(dates)
-
-
-def last_contact(
-    recorded_last_contact: dt.date | None,
-    record_dates: Iterable[dt.date | None],
-    death: dt.date | None,
-    cut_off: dt.date | None = None,
-) -> dt.date | None:
-    """Per patient: the latest of last contact, any dated record, and death, up to the cut-off."""
-    dates = [recorded_last_contact, death, *record_dates]
-    if cut_off is not None:
-        dates = [d for d in dates if d is not None and d <= cut_off]
-    return latest(dates)
